@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WG_NOISE_H
+#define WG_NOISE_H
+
+/**
+ * @file
+ * Noise_IKpsk2 handshake and the keypairs it yields (whitepaper 5.4).
+ *
+ * Handshakes run on one thread (the control lcore). Keypairs are read by
+ * data-path threads: the slots are atomic pointers and a retired keypair
+ * is freed through the device's keypair_retire hook, which defers the free
+ * until no reader can hold it.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wg_messages.h"
+#include "wg_replay.h"
+
+struct wg_device;
+struct wg_peer;
+
+enum wg_index_type {
+	WG_INDEX_HANDSHAKE = 1,
+	WG_INDEX_KEYPAIR = 2,
+};
+
+/** What a local index names; embedded in handshakes and keypairs. */
+struct wg_index_entry {
+	enum wg_index_type type;
+	uint32_t index;        /**< 0 when not in the table */
+	struct wg_peer *peer;
+};
+
+enum wg_handshake_state {
+	WG_HANDSHAKE_ZEROED,
+	WG_HANDSHAKE_CREATED_INITIATION,
+	WG_HANDSHAKE_CONSUMED_INITIATION,
+	WG_HANDSHAKE_CREATED_RESPONSE,
+	WG_HANDSHAKE_CONSUMED_RESPONSE,
+};
+
+struct wg_handshake {
+	struct wg_index_entry entry;
+	enum wg_handshake_state state;
+	uint64_t last_initiation_consumption;   /**< monotonic ns */
+	uint32_t remote_index;
+	uint8_t ephemeral_private[WG_KEY_LEN];
+	uint8_t remote_static[WG_KEY_LEN];
+	uint8_t remote_ephemeral[WG_KEY_LEN];
+	uint8_t precomputed_static_static[WG_KEY_LEN];
+	uint8_t preshared_key[WG_KEY_LEN];
+	uint8_t hash[WG_HASH_LEN];
+	uint8_t chaining_key[WG_HASH_LEN];
+	uint8_t latest_timestamp[WG_TIMESTAMP_LEN];
+};
+
+struct wg_keypair {
+	struct wg_index_entry entry;    /**< entry.index: our receiver index */
+	uint8_t send_key[WG_KEY_LEN];
+	uint8_t recv_key[WG_KEY_LEN];
+	_Atomic uint64_t send_counter;  /**< next counter to send */
+	uint64_t birthdate;             /**< monotonic ns */
+	uint32_t remote_index;
+	bool i_am_initiator;
+	_Atomic bool sending_valid;
+	_Atomic bool receiving_valid;
+	struct wg_replay *replay;       /**< in the same allocation */
+};
+
+/** The three slots of whitepaper 6.1: a responder's new keypair waits in
+ * next until the first data packet under it confirms the initiator has it. */
+struct wg_keypairs {
+	_Atomic(struct wg_keypair *) current;
+	_Atomic(struct wg_keypair *) previous;
+	_Atomic(struct wg_keypair *) next;
+};
+
+/** Prepare a peer's handshake: derive the precomputed static-static DH. */
+void wg_noise_handshake_init(struct wg_handshake *hs, struct wg_peer *peer,
+			     const uint8_t peer_public[WG_KEY_LEN],
+			     const uint8_t psk[WG_KEY_LEN]);
+/** Recompute static-static DH after our private key changed. */
+void wg_noise_precompute_static_static(struct wg_device *dev,
+				       struct wg_handshake *hs);
+/** Forget the handshake in flight (keeps static keys and timestamps). */
+void wg_noise_handshake_clear(struct wg_device *dev, struct wg_handshake *hs);
+
+/** Build an initiation; MACs are added by the caller. */
+bool wg_noise_create_initiation(struct wg_device *dev, struct wg_peer *peer,
+				struct wg_msg_initiation *msg);
+/**
+ * Authenticate an initiation whose MACs were checked.
+ * @return the peer, or NULL with *reason set (enum wg_drop_reason).
+ */
+struct wg_peer *wg_noise_consume_initiation(struct wg_device *dev,
+					    const struct wg_msg_initiation *msg,
+					    int *reason);
+bool wg_noise_create_response(struct wg_device *dev, struct wg_peer *peer,
+			      struct wg_msg_response *msg);
+struct wg_peer *wg_noise_consume_response(struct wg_device *dev,
+					  const struct wg_msg_response *msg,
+					  int *reason);
+
+/** Derive transport keys from a completed handshake into the slots. */
+bool wg_noise_begin_session(struct wg_device *dev, struct wg_peer *peer);
+
+/**
+ * A data packet authenticated under kp: if kp waits in next, promote it.
+ * @return true if it was promoted (queued packets may now go).
+ */
+bool wg_noise_received_with_keypair(struct wg_device *dev,
+				    struct wg_peer *peer, struct wg_keypair *kp);
+
+/** Drop every keypair of the peer (wiped when retired). */
+void wg_noise_keypairs_clear(struct wg_device *dev, struct wg_peer *peer);
+
+/** Stop using the current keypair for sending (e.g. we need a rekey). */
+void wg_noise_expire_current_keypair(struct wg_peer *peer);
+
+/** Can kp still send, at monotonic time now? */
+bool wg_keypair_can_send(const struct wg_keypair *kp, uint64_t now);
+/** Can kp still receive? */
+bool wg_keypair_can_receive(const struct wg_keypair *kp, uint64_t now);
+
+/** TAI64N of a realtime clock in ns, with the sub-second part coarsened. */
+void wg_tai64n(uint8_t out[WG_TIMESTAMP_LEN], uint64_t realtime_ns);
+
+#endif /* WG_NOISE_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WG_REPLAY_H
+#define WG_REPLAY_H
+
+/**
+ * @file
+ * Sliding-window replay protection for transport counters (RFC 6479).
+ *
+ * A ring of 64-bit words: the window slides by clearing whole words, so a
+ * check costs O(1) amortised at any window size. Redundant multi-path
+ * delivery needs windows far larger than WireGuard's 8,128 counters: copies
+ * arriving over a slower path are still accepted while their counter is
+ * inside the window.
+ *
+ * One writer per window: the caller serialises updates of one keypair.
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define WG_REPLAY_DEFAULT_WINDOW 8192
+#define WG_REPLAY_MAX_WINDOW (1U << 24)
+
+enum wg_replay_verdict {
+	WG_REPLAY_OK = 0,        /**< new counter, now marked as seen */
+	WG_REPLAY_DUPLICATE,     /**< seen before, inside the window */
+	WG_REPLAY_TOO_OLD,       /**< left of the window: cannot tell */
+	WG_REPLAY_LIMIT,         /**< counter past REJECT_AFTER_MESSAGES */
+};
+
+struct wg_replay {
+	uint64_t next;      /**< one past the highest counter accepted */
+	uint32_t nwords;    /**< power of two */
+	uint32_t window;    /**< counters guaranteed to be judged: (nwords-1)*64 */
+	uint64_t bitmap[];
+};
+
+/**
+ * Bytes a window of at least `window` counters occupies, for allocation
+ * before wg_replay_init(); 0 if window exceeds WG_REPLAY_MAX_WINDOW.
+ */
+size_t wg_replay_size(uint32_t window);
+
+/** Initialise storage of wg_replay_size(window) bytes. */
+void wg_replay_init(struct wg_replay *r, uint32_t window);
+
+/** Judge counter; only an authenticated packet's counter may be given. */
+enum wg_replay_verdict wg_replay_check(struct wg_replay *r, uint64_t counter);
+
+#endif /* WG_REPLAY_H */
