@@ -36,7 +36,9 @@ struct wg_aead_op {
 	uint8_t *data;       /**< plaintext (seal) or ciphertext (open), in place */
 	uint32_t len;        /**< bytes of data, tag not included */
 	uint8_t *tag;        /**< WG_AEAD_TAG_LEN bytes: written by seal, read by open */
-	int status;          /**< set by open: 0 if authentic, -1 if forged */
+	int status;          /**< set by open: 0 if authentic, -1 if forged;
+	                          seal sets 0, or -1 if the backend's library
+	                          rejected the op */
 };
 
 /** Per-thread state of a backend; opaque. */
@@ -56,13 +58,18 @@ struct wg_aead_driver {
 	void (*seal)(struct wg_aead_ctx *ctx, struct wg_aead_op *ops, unsigned int n);
 	/**
 	 * Open n (<= WG_AEAD_BATCH_MAX) buffers, setting each op's status.
-	 * A forged buffer's data is unspecified afterwards.
+	 * A forged buffer's data is unspecified afterwards (the backends
+	 * here zero it rather than leave unauthenticated plaintext).
 	 * @return the number of authentic buffers.
 	 */
 	unsigned int (*open)(struct wg_aead_ctx *ctx, struct wg_aead_op *ops, unsigned int n);
 };
 
-/** Backend by name ("ipsec_mb", "sodium"); NULL names the best one here. */
+/**
+ * Backend by name ("ipsec_mb", "sodium"); NULL names the best one here,
+ * unless the environment variable WG_AEAD_DRIVER names another.
+ * @return NULL if the backend is unknown or cannot run on this CPU.
+ */
 const struct wg_aead_driver *wg_aead_driver_find(const char *name);
 
 /** Every backend compiled in, NULL-terminated. */

@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * test-wg-perf: performance tests for dpdk-wg.
+ *
+ * Each mode is one entry of perf_modes[] with its own run function; the
+ * common options (sizes, runs, duration, drivers) are parsed once and
+ * handed to it. Today there is one mode:
+ *
+ *   --crypto  seal and open throughput of every AEAD backend on one core.
+ *
+ * Data-plane modes (which will need DPDK) can be added as further
+ * entries without touching the crypto mode.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+#include "wg_aead_ipsec_mb.h"
+#endif
+#ifdef WG_PERF_HAVE_OPENSSL
+#include <openssl/evp.h>
+#endif
+
+#include "wg_aead.h"
+
+#define PERF_MAX_SIZES 16
+#define PERF_MAX_RUNS 101
+#define PERF_MAX_LEN 65535
+#define PERF_MAX_BACKENDS 16
+
+static const uint32_t perf_default_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
+
+/* Options common to all modes. */
+struct perf_opts {
+	uint32_t sizes[PERF_MAX_SIZES];
+	unsigned int nb_sizes;
+	unsigned int runs;
+	double seconds;          /* per run, if iterations == 0 */
+	uint64_t iterations;     /* batches per run */
+	unsigned int batch;
+	const char *drivers;     /* comma list, NULL = all */
+	int core;                /* -1 = stay where started */
+};
+
+struct perf_mode {
+	const char *name;
+	const char *help;
+	int (*run)(const struct perf_opts *opts);
+};
+
+/* ---- time ----------------------------------------------------------- */
+
+static inline uint64_t
+perf_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- OpenSSL baseline ---------------------------------------------- */
+
+#ifdef WG_PERF_HAVE_OPENSSL
+/*
+ * EVP ChaCha20-Poly1305 behind the wg_aead driver shape, one op at a
+ * time, so the benchmark loop treats it like any backend. Benchmark only:
+ * it is not registered with the library. This file's struct wg_aead_ctx
+ * is private to it; library contexts are never seen here as such.
+ */
+struct wg_aead_ctx {
+	EVP_CIPHER_CTX *evp;
+	EVP_CIPHER *cipher; /* fetched once: implicit fetches are slow */
+};
+
+static bool
+perf_ossl_probe(void)
+{
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+
+	EVP_CIPHER_free(c);
+	return c != NULL;
+}
+
+static void perf_ossl_ctx_free(struct wg_aead_ctx *ctx);
+
+static struct wg_aead_ctx *
+perf_ossl_ctx_create(void)
+{
+	struct wg_aead_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (ctx == NULL)
+		return NULL;
+	ctx->evp = EVP_CIPHER_CTX_new();
+	ctx->cipher = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+	if (ctx->evp == NULL || ctx->cipher == NULL) {
+		perf_ossl_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void
+perf_ossl_ctx_free(struct wg_aead_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	EVP_CIPHER_CTX_free(ctx->evp);
+	EVP_CIPHER_free(ctx->cipher);
+	free(ctx);
+}
+
+static const char *
+perf_ossl_ctx_arch(const struct wg_aead_ctx *ctx)
+{
+	(void)ctx;
+	return "evp";
+}
+
+static void
+perf_ossl_nonce(uint8_t nonce[12], uint64_t counter)
+{
+	unsigned int i;
+
+	memset(nonce, 0, 4);
+	for (i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
+}
+
+static void
+perf_ossl_seal(struct wg_aead_ctx *ctx, struct wg_aead_op *ops, unsigned int n)
+{
+	uint8_t nonce[12];
+	unsigned int i;
+	int len, ok;
+
+	for (i = 0; i < n; i++) {
+		struct wg_aead_op *op = &ops[i];
+
+		perf_ossl_nonce(nonce, op->counter);
+		ok = EVP_EncryptInit_ex2(ctx->evp, ctx->cipher, op->key, nonce,
+					 NULL) == 1 &&
+			EVP_EncryptUpdate(ctx->evp, op->data, &len, op->data,
+					  (int)op->len) == 1 &&
+			EVP_EncryptFinal_ex(ctx->evp, op->data + len, &len) == 1 &&
+			EVP_CIPHER_CTX_ctrl(ctx->evp, EVP_CTRL_AEAD_GET_TAG,
+					    WG_AEAD_TAG_LEN, op->tag) == 1;
+		op->status = ok ? 0 : -1;
+	}
+}
+
+static unsigned int
+perf_ossl_open(struct wg_aead_ctx *ctx, struct wg_aead_op *ops, unsigned int n)
+{
+	uint8_t nonce[12];
+	unsigned int i, good = 0;
+	int len, ok;
+
+	for (i = 0; i < n; i++) {
+		struct wg_aead_op *op = &ops[i];
+
+		perf_ossl_nonce(nonce, op->counter);
+		ok = EVP_DecryptInit_ex2(ctx->evp, ctx->cipher, op->key, nonce,
+					 NULL) == 1 &&
+			EVP_DecryptUpdate(ctx->evp, op->data, &len, op->data,
+					  (int)op->len) == 1 &&
+			EVP_CIPHER_CTX_ctrl(ctx->evp, EVP_CTRL_AEAD_SET_TAG,
+					    WG_AEAD_TAG_LEN, op->tag) == 1 &&
+			EVP_DecryptFinal_ex(ctx->evp, op->data + len, &len) == 1;
+		op->status = ok ? 0 : -1;
+		good += ok;
+	}
+	return good;
+}
+
+static const struct wg_aead_driver perf_ossl_driver = {
+	.name = "openssl",
+	.probe = perf_ossl_probe,
+	.ctx_create = perf_ossl_ctx_create,
+	.ctx_free = perf_ossl_ctx_free,
+	.ctx_arch = perf_ossl_ctx_arch,
+	.seal = perf_ossl_seal,
+	.open = perf_ossl_open,
+};
+#endif /* WG_PERF_HAVE_OPENSSL */
+
+/* ---- crypto mode: backends ----------------------------------------- */
+
+struct perf_backend {
+	char label[32];
+	const struct wg_aead_driver *drv;
+	struct wg_aead_ctx *ctx;
+};
+
+struct perf_backends {
+	struct perf_backend b[PERF_MAX_BACKENDS];
+	unsigned int n;
+};
+
+/* Calls fn(item) for each item of a comma-separated list until it fails. */
+static int
+perf_list_each(const char *list, int (*fn)(const char *item, void *arg),
+	       void *arg)
+{
+	char item[64];
+	const char *p = list, *end;
+	size_t len;
+	int ret;
+
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len >= sizeof(item))
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		ret = fn(item, arg);
+		if (ret != 0)
+			return ret;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+struct perf_match {
+	const char *drv;
+	const char *full; /* "drv/arch" */
+	bool exact;       /* only "drv/arch" counts */
+};
+
+static int
+perf_match_item(const char *item, void *arg)
+{
+	const struct perf_match *m = arg;
+
+	if (strcmp(item, m->full) == 0 ||
+	    (!m->exact && strcmp(item, m->drv) == 0))
+		return 1; /* stop: found */
+	return 0;
+}
+
+/*
+ * Is driver drv (code path arch, may be NULL) selected by the --driver
+ * list? NULL selects everything except exact-only paths.
+ */
+static bool
+perf_selected(const char *list, const char *drv, const char *arch, bool exact)
+{
+	char full[64];
+	struct perf_match m = { drv, full, exact };
+
+	if (list == NULL)
+		return !exact;
+	snprintf(full, sizeof(full), "%s/%s", drv, arch != NULL ? arch : "");
+	return perf_list_each(list, perf_match_item, &m) == 1;
+}
+
+static bool
+perf_known_arch(const char *item)
+{
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+	const char *const *a;
+	char full[64];
+
+	for (a = wg_aead_ipsec_mb_arch_list(); *a != NULL; a++) {
+		snprintf(full, sizeof(full), "ipsec_mb/%s", *a);
+		if (strcmp(item, full) == 0)
+			return true;
+	}
+#else
+	(void)item;
+#endif
+	return false;
+}
+
+/* Every --driver item must name something, or typos go unnoticed. */
+static int
+perf_check_item(const char *item, void *arg)
+{
+	const struct wg_aead_driver *const *d;
+
+	(void)arg;
+	for (d = wg_aead_driver_list(); *d != NULL; d++)
+		if (strcmp(item, (*d)->name) == 0)
+			return 0;
+	if (perf_known_arch(item))
+		return 0;
+#ifdef WG_PERF_HAVE_OPENSSL
+	if (strcmp(item, "openssl") == 0)
+		return 0;
+#endif
+	fprintf(stderr, "unknown driver \"%s\"\n", item);
+	return -EINVAL;
+}
+
+static void
+perf_backend_add(struct perf_backends *bs, const struct wg_aead_driver *drv,
+		 struct wg_aead_ctx *ctx, const char *what)
+{
+	struct perf_backend *b;
+
+	if (ctx == NULL) {
+		printf("# skipped %s: cannot run here\n", what);
+		return;
+	}
+	if (bs->n == PERF_MAX_BACKENDS) {
+		drv->ctx_free(ctx);
+		return;
+	}
+	b = &bs->b[bs->n++];
+	b->drv = drv;
+	b->ctx = ctx;
+	snprintf(b->label, sizeof(b->label), "%s/%s", drv->name,
+		 drv->ctx_arch(ctx));
+}
+
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+/* ipsec_mb once per code path, so their speed-ups can be compared. */
+static void
+perf_backends_ipsec_mb(struct perf_backends *bs, const char *list,
+		       const struct wg_aead_driver *drv)
+{
+	const char *const *a;
+
+	for (a = wg_aead_ipsec_mb_arch_list(); *a != NULL; a++) {
+		/*
+		 * "avx" sits between avx2 and sse and adds little for this
+		 * cipher; measure it only when asked for by its full name.
+		 */
+		if (!perf_selected(list, drv->name, *a, strcmp(*a, "avx") == 0))
+			continue;
+		perf_backend_add(bs, drv, wg_aead_ipsec_mb_ctx_create_arch(*a),
+				 *a);
+	}
+}
+#endif
+
+static void
+perf_backends_open(struct perf_backends *bs, const char *list)
+{
+	const struct wg_aead_driver *const *d;
+
+	bs->n = 0;
+	for (d = wg_aead_driver_list(); *d != NULL; d++) {
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+		if (strcmp((*d)->name, "ipsec_mb") == 0) {
+			if ((*d)->probe())
+				perf_backends_ipsec_mb(bs, list, *d);
+			else
+				printf("# skipped ipsec_mb: cannot run here\n");
+			continue;
+		}
+#endif
+		if (!perf_selected(list, (*d)->name, NULL, false))
+			continue;
+		perf_backend_add(bs, *d,
+				 (*d)->probe() ? (*d)->ctx_create() : NULL,
+				 (*d)->name);
+	}
+#ifdef WG_PERF_HAVE_OPENSSL
+	if (perf_selected(list, perf_ossl_driver.name, NULL, false))
+		perf_backend_add(bs, &perf_ossl_driver,
+				 perf_ossl_probe() ?
+				 perf_ossl_driver.ctx_create() : NULL,
+				 "openssl");
+#endif
+}
+
+static void
+perf_backends_close(struct perf_backends *bs)
+{
+	unsigned int i;
+
+	for (i = 0; i < bs->n; i++)
+		bs->b[i].drv->ctx_free(bs->b[i].ctx);
+	bs->n = 0;
+}
+
+/* ---- crypto mode: measurement -------------------------------------- */
+
+#define PERF_NB_KEYS 4
+
+/* Buffers for one batch: data, tags, a few keys, the ops themselves. */
+struct perf_batch {
+	uint8_t *data;
+	uint8_t tag[WG_AEAD_BATCH_MAX][WG_AEAD_TAG_LEN];
+	uint8_t key[PERF_NB_KEYS][WG_AEAD_KEY_LEN];
+	struct wg_aead_op ops[WG_AEAD_BATCH_MAX];
+	unsigned int n;
+	uint32_t len;
+};
+
+static int
+perf_batch_init(struct perf_batch *pb, unsigned int n, uint32_t len)
+{
+	unsigned int i;
+	size_t stride = (len + 63) & ~(size_t)63; /* like mbuf data */
+
+	pb->data = aligned_alloc(64, stride * n + 64);
+	if (pb->data == NULL)
+		return -ENOMEM;
+	randombytes_buf(pb->data, stride * n);
+	randombytes_buf(pb->key, sizeof(pb->key));
+	pb->n = n;
+	pb->len = len;
+	for (i = 0; i < n; i++)
+		pb->ops[i] = (struct wg_aead_op){
+			/* a handful of peers share a burst */
+			.key = pb->key[i % PERF_NB_KEYS],
+			.counter = i,
+			.data = pb->data + i * stride,
+			.len = len,
+			.tag = pb->tag[i],
+		};
+	return 0;
+}
+
+static void
+perf_batch_free(struct perf_batch *pb)
+{
+	free(pb->data);
+	pb->data = NULL;
+}
+
+struct perf_sample {
+	double seal_s;
+	double open_s;
+	uint64_t batches;
+};
+
+/*
+ * One run. Each iteration seals the batch and then opens it again, timing
+ * the two calls separately: open therefore always sees authentic input
+ * (the fast path that matters) without a copy inside the timed region, and
+ * both calls find the data in the same cache state. Counters advance
+ * every iteration as on a live tunnel.
+ */
+static int
+perf_run_once(const struct perf_backend *b, struct perf_batch *pb,
+	      const struct perf_opts *o, struct perf_sample *s)
+{
+	uint64_t seal_ns = 0, open_ns = 0, t0, t1, t2, start, limit;
+	uint64_t it = 0;
+	unsigned int i, good;
+
+	limit = o->iterations != 0 ? o->iterations :
+		(uint64_t)(o->seconds * 1e9);
+	start = perf_ns();
+	for (;;) {
+		for (i = 0; i < pb->n; i++)
+			pb->ops[i].counter += pb->n;
+		t0 = perf_ns();
+		b->drv->seal(b->ctx, pb->ops, pb->n);
+		t1 = perf_ns();
+		good = b->drv->open(b->ctx, pb->ops, pb->n);
+		t2 = perf_ns();
+		if (good != pb->n) {
+			fprintf(stderr, "%s: open rejected %u of %u ops\n",
+				b->label, pb->n - good, pb->n);
+			return -1;
+		}
+		seal_ns += t1 - t0;
+		open_ns += t2 - t1;
+		it++;
+		if (o->iterations != 0 ? it >= limit : t2 - start >= limit)
+			break;
+	}
+	s->seal_s = seal_ns / 1e9;
+	s->open_s = open_ns / 1e9;
+	s->batches = it;
+	return 0;
+}
+
+struct perf_stat {
+	double med, min, max; /* Mpps */
+};
+
+static int
+perf_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct perf_stat
+perf_stat_of(double *mpps, unsigned int n)
+{
+	struct perf_stat st;
+
+	qsort(mpps, n, sizeof(*mpps), perf_cmp_double);
+	st.min = mpps[0];
+	st.max = mpps[n - 1];
+	st.med = n % 2 ? mpps[n / 2] : (mpps[n / 2 - 1] + mpps[n / 2]) / 2;
+	return st;
+}
+
+/* Results of one backend at one size. */
+struct perf_result {
+	struct perf_stat seal;
+	struct perf_stat open;
+	bool valid;
+};
+
+static int
+perf_measure(const struct perf_backend *b, uint32_t len,
+	     const struct perf_opts *o, struct perf_result *r)
+{
+	double seal_mpps[PERF_MAX_RUNS], open_mpps[PERF_MAX_RUNS];
+	struct perf_opts warm = *o;
+	struct perf_batch pb;
+	struct perf_sample s;
+	unsigned int run;
+	int ret;
+
+	r->valid = false;
+	ret = perf_batch_init(&pb, o->batch, len);
+	if (ret != 0)
+		return ret;
+	/* Warm caches, and let the core settle its (AVX-512) frequency. */
+	warm.seconds = o->seconds / 2;
+	warm.iterations = o->iterations != 0 ? o->iterations / 2 + 1 : 0;
+	ret = perf_run_once(b, &pb, &warm, &s);
+	for (run = 0; ret == 0 && run < o->runs; run++) {
+		double ops;
+
+		ret = perf_run_once(b, &pb, o, &s);
+		ops = (double)s.batches * pb.n;
+		seal_mpps[run] = ops / s.seal_s / 1e6;
+		open_mpps[run] = ops / s.open_s / 1e6;
+	}
+	perf_batch_free(&pb);
+	if (ret != 0)
+		return ret;
+	r->seal = perf_stat_of(seal_mpps, o->runs);
+	r->open = perf_stat_of(open_mpps, o->runs);
+	r->valid = true;
+	return 0;
+}
+
+static double
+perf_gbps(double mpps, uint32_t len)
+{
+	return mpps * 1e6 * len * 8 / 1e9;
+}
+
+static void
+perf_print_row(const char *label, uint32_t len, const char *op,
+	       const struct perf_stat *st, const struct perf_stat *ref)
+{
+	char ratio[16] = "-";
+
+	if (ref != NULL && ref->med > 0)
+		snprintf(ratio, sizeof(ratio), "%.2f", st->med / ref->med);
+	printf("%-16s %5" PRIu32 " %-4s %8.3f [%7.3f %7.3f] %8.2f [%7.2f %7.2f] %6s\n",
+	       label, len, op, st->med, st->min, st->max,
+	       perf_gbps(st->med, len), perf_gbps(st->min, len),
+	       perf_gbps(st->max, len), ratio);
+}
+
+static int
+perf_crypto_run(const struct perf_opts *o)
+{
+	static struct perf_result res[PERF_MAX_BACKENDS][PERF_MAX_SIZES];
+	struct perf_backends bs;
+	const struct perf_result *ref;
+	unsigned int i, j;
+	int ref_idx = -1, ret = 0;
+
+	perf_backends_open(&bs, o->drivers);
+	if (bs.n == 0) {
+		fprintf(stderr, "no backend selected or runnable\n");
+		return 1;
+	}
+	for (i = 0; i < bs.n; i++)
+		if (strcmp(bs.b[i].label, "ipsec_mb/avx512") == 0)
+			ref_idx = (int)i;
+
+	printf("# test-wg-perf --crypto: ChaCha20-Poly1305 on one core, "
+	       "batch %u, %u runs of ", o->batch, o->runs);
+	if (o->iterations != 0)
+		printf("%" PRIu64 " batches\n", o->iterations);
+	else
+		printf("%.3f s\n", o->seconds);
+	printf("# Mpps and Gbit/s of payload (tag excluded): median [min max]"
+	       "; ratio = median / ipsec_mb/avx512\n");
+	printf("%-16s %5s %-4s %8s %17s %8s %17s %6s\n", "backend", "size",
+	       "op", "Mpps", "[min max]", "Gbit/s", "[min max]", "ratio");
+
+	for (j = 0; j < o->nb_sizes && ret == 0; j++) {
+		for (i = 0; i < bs.n && ret == 0; i++)
+			ret = perf_measure(&bs.b[i], o->sizes[j], o, &res[i][j]);
+		for (i = 0; i < bs.n && ret == 0; i++) {
+			ref = ref_idx >= 0 ? &res[ref_idx][j] : NULL;
+			perf_print_row(bs.b[i].label, o->sizes[j], "seal",
+				       &res[i][j].seal,
+				       ref != NULL ? &ref->seal : NULL);
+			perf_print_row(bs.b[i].label, o->sizes[j], "open",
+				       &res[i][j].open,
+				       ref != NULL ? &ref->open : NULL);
+		}
+		fflush(stdout);
+	}
+	perf_backends_close(&bs);
+	return ret == 0 ? 0 : 1;
+}
+
+/* ---- modes and options ---------------------------------------------- */
+
+static const struct perf_mode perf_modes[] = {
+	{ "crypto", "seal/open throughput of each AEAD backend on one core",
+	  perf_crypto_run },
+};
+
+#define PERF_NB_MODES (sizeof(perf_modes) / sizeof(perf_modes[0]))
+
+static void
+perf_usage(const char *prog)
+{
+	unsigned int i;
+
+	printf("usage: %s MODE [options]\n\nmodes:\n", prog);
+	for (i = 0; i < PERF_NB_MODES; i++)
+		printf("  --%-10s %s\n", perf_modes[i].name, perf_modes[i].help);
+	printf("\noptions:\n"
+	       "  --sizes LIST       payload sizes in bytes "
+	       "(default 64,128,256,512,1024,1420)\n"
+	       "  --runs N           runs per measurement, median reported "
+	       "(default 5)\n"
+	       "  --seconds S        duration of each run (default 0.1)\n"
+	       "  --iterations N     batches per run, instead of --seconds\n"
+	       "  --batch N          ops per call, 1..%u (default 32)\n"
+	       "  --driver LIST      backends to measure, e.g. "
+	       "ipsec_mb,sodium or ipsec_mb/avx2,openssl\n"
+	       "                     (default: all but ipsec_mb/avx, which is "
+	       "only run when named)\n"
+	       "  --core N           pin to CPU N (default: the current "
+	       "CPU)\n"
+	       "  --help\n", WG_AEAD_BATCH_MAX);
+}
+
+static int
+perf_parse_sizes(const char *arg, struct perf_opts *o)
+{
+	char *end;
+	unsigned long v;
+
+	o->nb_sizes = 0;
+	while (*arg != '\0') {
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno != 0 || end == arg || v > PERF_MAX_LEN ||
+		    o->nb_sizes == PERF_MAX_SIZES)
+			return -EINVAL;
+		o->sizes[o->nb_sizes++] = (uint32_t)v;
+		arg = end;
+		if (*arg == ',')
+			arg++;
+		else if (*arg != '\0')
+			return -EINVAL;
+	}
+	return o->nb_sizes > 0 ? 0 : -EINVAL;
+}
+
+static int
+perf_parse_uint(const char *arg, unsigned long long min,
+		unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(arg, &end, 0);
+	if (errno != 0 || end == arg || *end != '\0' || *v < min || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* Pin so that "one core" means one core, not what the scheduler chose. */
+static int
+perf_pin(int core)
+{
+	cpu_set_t set;
+
+	if (core < 0)
+		core = sched_getcpu();
+	if (core < 0)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(core, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		return -errno;
+	printf("# pinned to CPU %d\n", core);
+	return 0;
+}
+
+enum {
+	OPT_SIZES = 256,
+	OPT_RUNS,
+	OPT_SECONDS,
+	OPT_ITERATIONS,
+	OPT_BATCH,
+	OPT_DRIVER,
+	OPT_CORE,
+	OPT_HELP,
+	OPT_MODE, /* + index into perf_modes */
+};
+
+int
+main(int argc, char **argv)
+{
+	static struct option longopts[PERF_NB_MODES + 9] = {
+		{ "sizes", required_argument, NULL, OPT_SIZES },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "iterations", required_argument, NULL, OPT_ITERATIONS },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "driver", required_argument, NULL, OPT_DRIVER },
+		{ "core", required_argument, NULL, OPT_CORE },
+		{ "help", no_argument, NULL, OPT_HELP },
+	};
+	struct perf_opts o = {
+		/* ~16 s for the default backends and sizes */
+		.runs = 5, .seconds = 0.1, .batch = 32, .core = -1,
+	};
+	const struct perf_mode *mode = NULL;
+	unsigned long long v;
+	unsigned int i;
+	char *end;
+	int c;
+
+	for (i = 0; i < PERF_NB_MODES; i++)
+		longopts[8 + i] = (struct option){ perf_modes[i].name,
+			no_argument, NULL, OPT_MODE + (int)i };
+	memcpy(o.sizes, perf_default_sizes, sizeof(perf_default_sizes));
+	o.nb_sizes = sizeof(perf_default_sizes) / sizeof(perf_default_sizes[0]);
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SIZES:
+			if (perf_parse_sizes(optarg, &o) != 0)
+				goto bad;
+			break;
+		case OPT_RUNS:
+			if (perf_parse_uint(optarg, 1, PERF_MAX_RUNS, &v) != 0)
+				goto bad;
+			o.runs = (unsigned int)v;
+			break;
+		case OPT_SECONDS:
+			o.seconds = strtod(optarg, &end);
+			if (*end != '\0' || !(o.seconds > 0 && o.seconds < 3600))
+				goto bad;
+			o.iterations = 0;
+			break;
+		case OPT_ITERATIONS:
+			if (perf_parse_uint(optarg, 1, UINT64_MAX, &v) != 0)
+				goto bad;
+			o.iterations = v;
+			break;
+		case OPT_BATCH:
+			if (perf_parse_uint(optarg, 1, WG_AEAD_BATCH_MAX, &v) != 0)
+				goto bad;
+			o.batch = (unsigned int)v;
+			break;
+		case OPT_DRIVER:
+			if (perf_list_each(optarg, perf_check_item, NULL) != 0)
+				goto bad;
+			o.drivers = optarg;
+			break;
+		case OPT_CORE:
+			if (perf_parse_uint(optarg, 0, CPU_SETSIZE - 1, &v) != 0)
+				goto bad;
+			o.core = (int)v;
+			break;
+		case 'h':
+		case OPT_HELP:
+			perf_usage(argv[0]);
+			return 0;
+		default:
+			if (c >= OPT_MODE && c < OPT_MODE + (int)PERF_NB_MODES) {
+				mode = &perf_modes[c - OPT_MODE];
+				break;
+			}
+			goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	if (mode == NULL) {
+		fprintf(stderr, "%s: no mode given\n", argv[0]);
+		goto bad;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "sodium_init failed\n");
+		return 1;
+	}
+	if (perf_pin(o.core) != 0)
+		fprintf(stderr, "warning: could not pin to a CPU\n");
+	return mode->run(&o);
+bad:
+	perf_usage(argv[0]);
+	return 2;
+}

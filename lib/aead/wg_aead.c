@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Registry of the AEAD backends compiled into this build.
+ *
+ * The table is static and read-only: drivers keep their state in
+ * per-thread contexts, so looking a driver up needs no locking.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wg_aead.h"
+
+/* Defined in drivers/crypto/<name>/, linked into the same library. */
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+extern const struct wg_aead_driver wg_aead_ipsec_mb_driver;
+#endif
+extern const struct wg_aead_driver wg_aead_sodium_driver;
+
+/* In order of preference: the first one that probes is the default. */
+static const struct wg_aead_driver *const wg_aead_drivers[] = {
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+	&wg_aead_ipsec_mb_driver,
+#endif
+	&wg_aead_sodium_driver,
+	NULL,
+};
+
+/* Names the driver wg_aead_driver_find(NULL) returns, e.g. to rule out a
+ * backend on a machine where it misbehaves without rebuilding. */
+#define WG_AEAD_DRIVER_ENV "WG_AEAD_DRIVER"
+
+const struct wg_aead_driver *const *
+wg_aead_driver_list(void)
+{
+	return wg_aead_drivers;
+}
+
+static const struct wg_aead_driver *
+wg_aead_driver_by_name(const char *name)
+{
+	const struct wg_aead_driver *const *d;
+
+	for (d = wg_aead_drivers; *d != NULL; d++)
+		if (strcmp((*d)->name, name) == 0)
+			return *d;
+	return NULL;
+}
+
+const struct wg_aead_driver *
+wg_aead_driver_find(const char *name)
+{
+	const struct wg_aead_driver *const *d;
+	const struct wg_aead_driver *drv;
+
+	if (name == NULL) {
+		name = getenv(WG_AEAD_DRIVER_ENV);
+		if (name != NULL && name[0] == '\0')
+			name = NULL;
+	}
+
+	/*
+	 * A backend asked for by name is never silently replaced: if it is
+	 * unknown or cannot run here the caller gets NULL and can say so.
+	 */
+	if (name != NULL) {
+		drv = wg_aead_driver_by_name(name);
+		return drv != NULL && drv->probe() ? drv : NULL;
+	}
+
+	for (d = wg_aead_drivers; *d != NULL; d++)
+		if ((*d)->probe())
+			return *d;
+	return NULL;
+}
