@@ -15,7 +15,6 @@
  */
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,27 +24,7 @@
 #include "wg_aead_ipsec_mb.h"
 #endif
 
-#include "wg_aead.h"
-
-static unsigned int nb_checks, nb_failures;
-
-#define CHECK(cond, ...) check_report(!!(cond), __LINE__, __VA_ARGS__)
-
-static void __attribute__((format(printf, 3, 4)))
-check_report(int ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	nb_checks++;
-	if (ok)
-		return;
-	nb_failures++;
-	fprintf(stderr, "FAIL (line %d): ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "aead_test.h"
 
 static void
 test_list(void)
@@ -291,7 +270,5 @@ main(void)
 	for (d = wg_aead_driver_list(); *d != NULL; d++)
 		test_threads(wg_aead_driver_find((*d)->name));
 
-	printf("%s: %u checks, %u failed (test_aead_api)\n",
-	       nb_failures == 0 ? "PASS" : "FAIL", nb_checks, nb_failures);
-	return nb_failures == 0 ? 0 : 1;
+	return aead_test_done("test_aead_api");
 }

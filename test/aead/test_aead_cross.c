@@ -27,42 +27,16 @@
  */
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
-#ifdef WG_AEAD_HAVE_IPSEC_MB
-#include "wg_aead_ipsec_mb.h"
-#endif
 
-#include "wg_aead.h"
+#include "aead_test.h"
 
 #define MAX_LEN 2048
 #define NB_KEYS 8
-
-static unsigned int nb_checks, nb_failures;
-
-#define CHECK(cond, ...) check_report(!!(cond), __LINE__, __VA_ARGS__)
-
-static void __attribute__((format(printf, 3, 4)))
-check_report(int ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	nb_checks++;
-	if (ok)
-		return;
-	/* Keep the log readable if something is badly broken. */
-	if (++nb_failures > 50)
-		return;
-	fprintf(stderr, "FAIL (line %d): ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* splitmix64: reproducible test choices, not key material. */
 static uint64_t rng_state;
@@ -113,75 +87,6 @@ rng_counter(void)
 	default:
 		return rng();
 	}
-}
-
-/* ---- backends ------------------------------------------------------- */
-
-#define MAX_BACKENDS 8
-
-struct backend {
-	char label[32];
-	const struct wg_aead_driver *drv;
-	struct wg_aead_ctx *ctx;
-};
-
-static struct backend backends[MAX_BACKENDS];
-static unsigned int nb_backends;
-
-static void
-backend_add(const struct wg_aead_driver *drv, struct wg_aead_ctx *ctx,
-	    const char *label)
-{
-	struct backend *b;
-
-	if (ctx == NULL) {
-		printf("SKIP %s: cannot run here\n", label);
-		return;
-	}
-	if (nb_backends == MAX_BACKENDS)
-		abort();
-	b = &backends[nb_backends++];
-	b->drv = drv;
-	b->ctx = ctx;
-	snprintf(b->label, sizeof(b->label), "%s/%s", drv->name,
-		 drv->ctx_arch(ctx));
-}
-
-/* The reference (sodium) first, then everything else. */
-static void
-backends_open(void)
-{
-	const struct wg_aead_driver *sodium = wg_aead_driver_find("sodium");
-	const struct wg_aead_driver *const *d;
-
-	backend_add(sodium, sodium != NULL ? sodium->ctx_create() : NULL,
-		    "sodium");
-	for (d = wg_aead_driver_list(); *d != NULL; d++) {
-		if (*d == sodium)
-			continue;
-#ifdef WG_AEAD_HAVE_IPSEC_MB
-		if (strcmp((*d)->name, "ipsec_mb") == 0) {
-			const char *const *a;
-
-			for (a = wg_aead_ipsec_mb_arch_list(); *a != NULL; a++)
-				backend_add(*d,
-					    wg_aead_ipsec_mb_ctx_create_arch(*a),
-					    *a);
-			continue;
-		}
-#endif
-		backend_add(*d, (*d)->probe() ? (*d)->ctx_create() : NULL,
-			    (*d)->name);
-	}
-}
-
-static void
-backends_close(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb_backends; i++)
-		backends[i].drv->ctx_free(backends[i].ctx);
 }
 
 /* ---- one batch ------------------------------------------------------ */
@@ -492,16 +397,19 @@ int
 main(void)
 {
 	uint64_t seed = seed_get();
+	char what[64];
 	unsigned int i;
 
 	if (sodium_init() < 0) {
 		printf("FAIL: sodium_init\n");
 		return 1;
 	}
+	/* Keep the log readable if something is badly broken. */
+	aead_test_max_logged = 50;
 	rng_state = seed;
 	printf("seed %#" PRIx64 " (set WG_AEAD_TEST_SEED to change)\n", seed);
 
-	backends_open();
+	backends_open("sodium"); /* the reference first */
 	CHECK(nb_backends >= 1 && strcmp(backends[0].drv->name, "sodium") == 0,
 	      "reference backend missing");
 	if (nb_backends < 2)
@@ -516,8 +424,6 @@ main(void)
 		test_pair(&backends[0], &backends[0]);
 	backends_close();
 
-	printf("%s: %u checks, %u failed (test_aead_cross, seed %#" PRIx64
-	       ")\n", nb_failures == 0 ? "PASS" : "FAIL", nb_checks,
-	       nb_failures, seed);
-	return nb_failures == 0 ? 0 : 1;
+	snprintf(what, sizeof(what), "test_aead_cross, seed %#" PRIx64, seed);
+	return aead_test_done(what);
 }

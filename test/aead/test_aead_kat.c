@@ -31,38 +31,15 @@
 
 #include <endian.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 #include <intel-ipsec-mb.h>
-#include "wg_aead_ipsec_mb.h"
 #endif
 
-#include "wg_aead.h"
-
-static unsigned int nb_checks, nb_failures;
-
-#define CHECK(cond, ...) check_report(!!(cond), __LINE__, __VA_ARGS__)
-
-static void __attribute__((format(printf, 3, 4)))
-check_report(int ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	nb_checks++;
-	if (ok)
-		return;
-	nb_failures++;
-	fprintf(stderr, "FAIL (line %d): ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "aead_test.h"
 
 /* ---- vectors -------------------------------------------------------- */
 
@@ -467,70 +444,6 @@ test_rfc8439(void)
 #endif
 }
 
-/* ---- backends under test -------------------------------------------- */
-
-#define MAX_BACKENDS 8
-
-struct backend {
-	char label[32];
-	const struct wg_aead_driver *drv;
-	struct wg_aead_ctx *ctx;
-};
-
-static struct backend backends[MAX_BACKENDS];
-static unsigned int nb_backends;
-
-static void
-backend_add(const struct wg_aead_driver *drv, struct wg_aead_ctx *ctx,
-	    const char *label)
-{
-	struct backend *b;
-
-	if (ctx == NULL) {
-		printf("SKIP %s: cannot run here\n", label);
-		return;
-	}
-	if (nb_backends == MAX_BACKENDS)
-		abort();
-	b = &backends[nb_backends++];
-	b->drv = drv;
-	b->ctx = ctx;
-	snprintf(b->label, sizeof(b->label), "%s/%s", drv->name,
-		 drv->ctx_arch(ctx));
-}
-
-/* Every backend, and for ipsec_mb every code path this CPU runs. */
-static void
-backends_open(void)
-{
-	const struct wg_aead_driver *const *d;
-
-	for (d = wg_aead_driver_list(); *d != NULL; d++) {
-#ifdef WG_AEAD_HAVE_IPSEC_MB
-		if (strcmp((*d)->name, "ipsec_mb") == 0) {
-			const char *const *a;
-
-			for (a = wg_aead_ipsec_mb_arch_list(); *a != NULL; a++)
-				backend_add(*d,
-					    wg_aead_ipsec_mb_ctx_create_arch(*a),
-					    *a);
-			continue;
-		}
-#endif
-		backend_add(*d, (*d)->probe() ? (*d)->ctx_create() : NULL,
-			    (*d)->name);
-	}
-}
-
-static void
-backends_close(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb_backends; i++)
-		backends[i].drv->ctx_free(backends[i].ctx);
-}
-
 /* ---- 2. kernel WireGuard-shaped vectors through every backend ------- */
 
 static void
@@ -671,7 +584,7 @@ main(void)
 
 	test_rfc8439();
 
-	backends_open();
+	backends_open(NULL);
 	CHECK(nb_backends >= 1, "no backend can run");
 	for (i = 0; i < nb_backends; i++) {
 		test_wg_kats(&backends[i]);
@@ -680,7 +593,5 @@ main(void)
 	}
 	backends_close();
 
-	printf("%s: %u checks, %u failed (test_aead_kat)\n",
-	       nb_failures == 0 ? "PASS" : "FAIL", nb_checks, nb_failures);
-	return nb_failures == 0 ? 0 : 1;
+	return aead_test_done("test_aead_kat");
 }
