@@ -183,15 +183,17 @@ uint32_t
 wg_index_add(struct wg_device *dev, struct wg_index_entry *entry)
 {
 	uint32_t index;
+	int ret;
 
 	/* Random, non-zero and unique: a receiver index must not be
 	 * guessable from the outside or name two things. */
 	do {
 		index = wg_random_u32();
-	} while (index == 0 ||
-		 wg_table_add(&dev->index_table, index, entry) == -EEXIST);
-	entry->index = index;
-	return index;
+		ret = index == 0 ? -EEXIST :
+		      wg_table_add(&dev->index_table, index, entry);
+	} while (ret == -EEXIST);
+	entry->index = ret == 0 ? index : 0;
+	return entry->index;
 }
 
 void

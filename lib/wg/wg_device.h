@@ -126,7 +126,8 @@ wg_device_now(const struct wg_device *dev)
 int wg_device_add_peer_key(struct wg_device *dev, struct wg_peer *peer);
 void wg_device_del_peer_key(struct wg_device *dev, struct wg_peer *peer);
 
-/* Local indices (receiver indices that peers put in their packets). */
+/* Local indices (receiver indices that peers put in their packets).
+ * wg_index_add returns the new index, or 0 when out of memory. */
 uint32_t wg_index_add(struct wg_device *dev, struct wg_index_entry *entry);
 void wg_index_replace(struct wg_device *dev, struct wg_index_entry *old,
 		      struct wg_index_entry *repl);

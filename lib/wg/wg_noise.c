@@ -189,6 +189,8 @@ wg_noise_create_initiation(struct wg_device *dev, struct wg_peer *peer,
 
 	wg_index_del(dev, &hs->entry);
 	msg->sender_index = wg_index_add(dev, &hs->entry);
+	if (msg->sender_index == 0)
+		goto out;
 	hs->state = WG_HANDSHAKE_CREATED_INITIATION;
 	ok = true;
 out:
@@ -309,6 +311,8 @@ wg_noise_create_response(struct wg_device *dev, struct wg_peer *peer,
 
 	wg_index_del(dev, &hs->entry);
 	msg->sender_index = wg_index_add(dev, &hs->entry);
+	if (msg->sender_index == 0)
+		goto out;
 	hs->state = WG_HANDSHAKE_CREATED_RESPONSE;
 	ok = true;
 out:

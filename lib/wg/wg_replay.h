@@ -13,6 +13,12 @@
  * inside the window.
  *
  * One writer per window: the caller serialises updates of one keypair.
+ *
+ * Costs: the ring is rounded up to a power of two words, so a window of
+ * 8192 counters takes 2 KiB and judges 16,320; 1,048,576 takes 256 KiB per
+ * keypair. A counter that jumps past the whole ring clears every word
+ * once (microseconds at 1M): O(1) amortised over how far counters
+ * advance, and only an authenticated sender can make them advance.
  */
 
 #include <stdint.h>
