@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wg_check.h"
 #include "wg_conf.h"
 #include "wg_crypto.h"
 
@@ -19,32 +20,11 @@
 #define WG_CONF_TEST_DIR "."
 #endif
 
-static unsigned int checks, failures;
-
-#define CHECK(cond) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-			__FILE__, __LINE__, #cond);			\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	long long _a = (long long)(a), _b = (long long)(b);		\
-	checks++;							\
-	if (_a != _b) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n",	\
-			__FILE__, __LINE__, #a, _a, _b);		\
-	}								\
-} while (0)
-
 #define CHECK_STR(a, b) do {						\
 	const char *_a = (a), *_b = (b);				\
-	checks++;							\
+	wg_check_count++;							\
 	if (_a == NULL || strcmp(_a, _b) != 0) {			\
-		failures++;						\
+		wg_check_failures++;						\
 		fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
 			__FILE__, __LINE__, #a, _a ? _a : "(null)", _b); \
 	}								\
@@ -114,9 +94,9 @@ parse_ok(int caller, const char *text)
 	char err[256];
 	int rc = wg_conf_parse_string("wg0.conf", text, &c, err, sizeof(err));
 
-	checks++;
+	wg_check_count++;
 	if (rc != 0 || c == NULL) {
-		failures++;
+		wg_check_failures++;
 		fprintf(stderr, "%s:%d: parse failed (%d): %s\n", __FILE__,
 			caller, rc, err);
 		return NULL;
@@ -136,11 +116,11 @@ expect_error(int caller, const char *text, unsigned int line,
 
 	rc = wg_conf_parse_string("wg0.conf", text, &c, err, sizeof(err));
 	snprintf(prefix, sizeof(prefix), "wg0.conf:%u: ", line);
-	checks++;
+	wg_check_count++;
 	if (rc != -EINVAL || c != NULL ||
 	    strncmp(err, prefix, strlen(prefix)) != 0 ||
 	    strstr(err + strlen(prefix), words) == NULL) {
-		failures++;
+		wg_check_failures++;
 		fprintf(stderr, "%s:%d: rc %d, error \"%s\"; expected \"%s"
 			"...%s...\"\n", __FILE__, caller, rc,
 			rc != 0 ? err : "", prefix, words);
@@ -1194,6 +1174,5 @@ main(void)
 	if (full != NULL)
 		test_fuzz(full, len);
 	free(full);
-	printf("conf: %u passed, %u failed\n", checks - failures, failures);
-	return failures == 0 ? 0 : 1;
+	return wg_check_done("conf");
 }

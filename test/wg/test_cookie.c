@@ -9,21 +9,6 @@
 #define MAC1_OFF(len) ((len) - 2 * WG_MAC_LEN)
 #define MAC2_OFF(len) ((len) - WG_MAC_LEN)
 
-/* The first packet on the wire; an empty one (len 0) if there is none. */
-static struct wg_test_pkt
-take_packet(struct wg_test_pair *p)
-{
-	struct wg_test_pkt pkt;
-
-	if (p->wire_len == 0) {
-		memset(&pkt, 0, sizeof(pkt));
-		return pkt;
-	}
-	pkt = p->wire[0];
-	memmove(&p->wire[0], &p->wire[1], --p->wire_len * sizeof(p->wire[0]));
-	return pkt;
-}
-
 /* Move both virtual clocks forward to monotonic time t. */
 static void
 clock_to(struct wg_test_pair *p, uint64_t t)
@@ -355,7 +340,7 @@ test_under_load_flow(void)
 	/* a initiates; b, under load, answers with a cookie reply. */
 	wg_peer_send_initiation(p.a.peer, false);
 	CHECK_EQ(p.wire_len, 1);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(is_type(&init, WG_MSG_HANDSHAKE_INITIATION,
 		      WG_MSG_INITIATION_LEN));
 	CHECK(wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
@@ -370,7 +355,7 @@ test_under_load_flow(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 	/* Smaller than what it answers (no amplification), to the sender,
 	 * naming the sender's index. */
 	CHECK(is_type(&reply, WG_MSG_HANDSHAKE_COOKIE, WG_MSG_COOKIE_LEN));
@@ -398,7 +383,7 @@ test_under_load_flow(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init2 = take_packet(&p);
+	init2 = wg_test_take_packet(&p);
 	CHECK(is_type(&init2, WG_MSG_HANDSHAKE_INITIATION,
 		      WG_MSG_INITIATION_LEN));
 	CHECK(!wg_crypto_is_zero(init2.data + MAC2_OFF(init2.len),
@@ -436,7 +421,7 @@ test_under_load_flow(void)
 	CHECK(atomic_load(&p.b.peer->keypairs.next) != NULL);
 	if (p.wire_len != 1)
 		goto out;
-	resp = take_packet(&p);
+	resp = wg_test_take_packet(&p);
 	CHECK(is_type(&resp, WG_MSG_HANDSHAKE_RESPONSE, WG_MSG_RESPONSE_LEN));
 
 	/* a is under load too: b's response has no MAC2 (b holds no cookie
@@ -450,7 +435,7 @@ test_under_load_flow(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 	CHECK(is_type(&reply, WG_MSG_HANDSHAKE_COOKIE, WG_MSG_COOKIE_LEN));
 	CHECK_EQ(le32_at(reply.data + 4), le32_at(resp.data + 4));
 	CHECK_EQ(wg_receive_handshake(p.b.dev, reply.data, reply.len,
@@ -464,13 +449,13 @@ test_under_load_flow(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init2 = take_packet(&p);
+	init2 = wg_test_take_packet(&p);
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init2.data, init2.len,
 				      &init2.from, true), WG_DROP_NONE);
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	resp = take_packet(&p);
+	resp = wg_test_take_packet(&p);
 	CHECK(!wg_crypto_is_zero(resp.data + MAC2_OFF(resp.len), WG_MAC_LEN));
 	CHECK_EQ(wg_receive_handshake(p.a.dev, resp.data, resp.len, &resp.from,
 				      true), WG_DROP_NONE);
@@ -513,14 +498,14 @@ test_bad_cookie_replies(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK_EQ(init.len, WG_MSG_INITIATION_LEN);
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init.data, init.len, &init.from,
 				      true), WG_DROP_COOKIE_SENT);
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 
 	/* Nonce or sealed cookie touched: refused and counted. */
 	for (i = offsetof(struct wg_msg_cookie, nonce); i < reply.len; i++) {
@@ -566,12 +551,12 @@ test_cookie_ages_out(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	wg_receive_handshake(p.b.dev, init.data, init.len, &init.from, true);
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 	CHECK_EQ(wg_receive_handshake(p.a.dev, reply.data, reply.len,
 				      &reply.from, false), WG_DROP_NONE);
 	got = p.clock.mono;
@@ -586,7 +571,7 @@ test_cookie_ages_out(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(!wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init.data, init.len, &init.from,
 				      true), WG_DROP_NONE);
@@ -600,7 +585,7 @@ test_cookie_ages_out(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init.data, init.len, &init.from,
 				      true), WG_DROP_COOKIE_SENT);
@@ -608,7 +593,7 @@ test_cookie_ages_out(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 	CHECK_EQ(wg_receive_handshake(p.a.dev, reply.data, reply.len,
 				      &reply.from, false), WG_DROP_NONE);
 	CHECK_EQ(p.a.peer->cookie.birthdate, p.clock.mono);
@@ -619,7 +604,7 @@ test_cookie_ages_out(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(!wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init.data, init.len, &init.from,
 				      true), WG_DROP_NONE);
@@ -638,14 +623,14 @@ test_secret_rotation(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	wg_receive_handshake(p.b.dev, init.data, init.len, &init.from, true);
 	born = p.b.dev->cookie_checker.secret_birthdate;
 	CHECK_EQ(born, p.clock.mono);
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	reply = take_packet(&p);
+	reply = wg_test_take_packet(&p);
 
 	/* a takes the cookie 100 s later (it was delayed on the way), so
 	 * a will use it until 215 s, but b's secret dies at 120 s. */
@@ -660,7 +645,7 @@ test_secret_rotation(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(!wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
 	CHECK_EQ(wg_cookie_validate(&p.b.dev->cookie_checker, init.data,
 				    init.len, &init.from, true, p.clock.mono),
@@ -673,7 +658,7 @@ test_secret_rotation(void)
 	CHECK_EQ(p.wire_len, 1);
 	if (p.wire_len != 1)
 		goto out;
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK(!wg_crypto_is_zero(init.data + MAC2_OFF(init.len), WG_MAC_LEN));
 	CHECK_EQ(wg_receive_handshake(p.b.dev, init.data, init.len, &init.from,
 				      true), WG_DROP_COOKIE_SENT);

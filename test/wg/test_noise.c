@@ -6,15 +6,6 @@
  */
 #include "wg_test.h"
 
-static struct wg_test_pkt
-take_packet(struct wg_test_pair *p)
-{
-	struct wg_test_pkt pkt = p->wire[0];
-
-	memmove(&p->wire[0], &p->wire[1], --p->wire_len * sizeof(p->wire[0]));
-	return pkt;
-}
-
 static bool
 keypairs_match(struct wg_keypair *i, struct wg_keypair *r)
 {
@@ -37,7 +28,7 @@ test_handshake(const uint8_t *psk)
 	CHECK_EQ(p.wire[0].len, WG_MSG_INITIATION_LEN);
 
 	/* Initiation to b; b answers with a response. */
-	struct wg_test_pkt init = take_packet(&p);
+	struct wg_test_pkt init = wg_test_take_packet(&p);
 	CHECK_EQ(wg_test_receive(&p.b, init.data, init.len, &init.from),
 		 WG_DROP_NONE);
 	CHECK_EQ(p.wire_len, 1);
@@ -48,7 +39,7 @@ test_handshake(const uint8_t *psk)
 
 	/* Response to a: a's keypair is current at once, and with nothing
 	 * queued a keepalive confirms the session. */
-	struct wg_test_pkt resp = take_packet(&p);
+	struct wg_test_pkt resp = wg_test_take_packet(&p);
 	CHECK_EQ(wg_test_receive(&p.a, resp.data, resp.len, &resp.from),
 		 WG_DROP_NONE);
 	ka = atomic_load(&p.a.peer->keypairs.current);
@@ -124,7 +115,7 @@ test_bad_initiation(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	m = (struct wg_msg_initiation *)buf;
 
 	/* Truncated and padded. */
@@ -181,7 +172,7 @@ test_bad_initiation(void)
 	p.clock.real += WG_NS_PER_SEC;
 	p.a.peer->last_sent_handshake = 0;
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK_EQ(feed(&p.b, init.data, init.len, &init.from), WG_DROP_FLOOD);
 	p.clock.mono += WG_NS_PER_SEC / WG_INITIATIONS_PER_SECOND;
 	CHECK_EQ(feed(&p.b, init.data, init.len, &init.from), WG_DROP_NONE);
@@ -209,7 +200,7 @@ test_unknown_peer(void)
 	q.a.peer = wg_peer_create(q.a.dev, p.b.public_key, NULL);
 	wg_peer_set_endpoint(q.a.peer, &p.b.addr);
 	wg_peer_send_initiation(q.a.peer, false);
-	init = take_packet(&q);
+	init = wg_test_take_packet(&q);
 	CHECK_EQ(feed(&p.b, init.data, init.len, &init.from),
 		 WG_DROP_UNKNOWN_PEER);
 	CHECK_EQ(p.b.dev->drops[WG_DROP_UNKNOWN_PEER], 1);
@@ -227,16 +218,16 @@ test_bad_response(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	CHECK_EQ(feed(&p.b, init.data, init.len, &init.from), WG_DROP_NONE);
 	/* feed() discarded the response: make b answer again. */
 	p.clock.real += WG_NS_PER_SEC;
 	p.clock.mono += WG_NS_PER_SEC;
 	p.a.peer->last_sent_handshake = 0;
 	wg_peer_send_initiation(p.a.peer, false);
-	init = take_packet(&p);
+	init = wg_test_take_packet(&p);
 	wg_test_receive(&p.b, init.data, init.len, &init.from);
-	resp = take_packet(&p);
+	resp = wg_test_take_packet(&p);
 	CHECK_EQ(resp.len, WG_MSG_RESPONSE_LEN);
 	m = (struct wg_msg_response *)buf;
 

@@ -31,10 +31,10 @@ unhex(uint8_t *out, const char *hex, size_t len)
 #define CHECK_HEX(out, hex, len) do {					\
 	uint8_t _want[256];						\
 	unhex(_want, (hex), (len));					\
-	wg_test_checks++;						\
+	wg_check_count++;						\
 	if (memcmp((out), _want, (len)) != 0) {				\
 		size_t _i;						\
-		wg_test_failures++;					\
+		wg_check_failures++;					\
 		fprintf(stderr, "%s:%d: %s != %s\n  got ", __FILE__,	\
 			__LINE__, #out, (hex));				\
 		for (_i = 0; _i < (size_t)(len); _i++)			\

@@ -11,20 +11,6 @@
 #define SEC WG_NS_PER_SEC
 #define MS WG_NS_PER_MS
 
-static struct wg_test_pkt
-take_packet(struct wg_test_pair *p)
-{
-	struct wg_test_pkt pkt;
-
-	if (p->wire_len == 0) {
-		memset(&pkt, 0, sizeof(pkt));
-		return pkt;
-	}
-	pkt = p->wire[0];
-	memmove(&p->wire[0], &p->wire[1], --p->wire_len * sizeof(p->wire[0]));
-	return pkt;
-}
-
 static uint32_t
 le32_at(const uint8_t *p)
 {
@@ -204,7 +190,7 @@ test_retransmit_recovers(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	wg_peer_send_initiation(p.a.peer, false);
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(pkt.len, WG_MSG_INITIATION_LEN);
 	/* b answers, the response is lost. */
 	CHECK_EQ(wg_test_receive(&p.b, pkt.data, pkt.len, &pkt.from),
@@ -235,7 +221,7 @@ test_handshake_slots(void)
 
 	wg_test_pair_init(&p, NULL, 0);
 	CHECK(!wg_test_send_data(&p.a, 100));   /* queued */
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(pkt.len, WG_MSG_INITIATION_LEN);
 	CHECK_EQ(wg_test_receive(&p.b, pkt.data, pkt.len, &pkt.from),
 		 WG_DROP_NONE);
@@ -254,7 +240,7 @@ test_handshake_slots(void)
 
 	/* The response: a's keypair is current at once and its queued
 	 * packet goes instead of a keepalive. */
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(pkt.len, WG_MSG_RESPONSE_LEN);
 	CHECK_EQ(wg_test_receive(&p.a, pkt.data, pkt.len, &pkt.from),
 		 WG_DROP_NONE);
@@ -275,7 +261,7 @@ test_handshake_slots(void)
 	CHECK_EQ(p.b.peer->last_handshake_realtime, 0);
 
 	/* The first data packet moves it to current; b's queue flushes. */
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(wg_test_receive(&p.b, pkt.data, pkt.len, &pkt.from),
 		 WG_DROP_NONE);
 	CHECK(cur(&p.b) == kb && nxt(&p.b) == NULL && prev(&p.b) == NULL);
@@ -617,7 +603,7 @@ test_sent_lastminute(void)
 	skip(&p, at - MS);
 	CHECK(wg_test_send_data(&p.b, 100));
 	CHECK_EQ(p.b.dev->handshakes_out, 0);
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(wg_test_receive(&p.a, pkt.data, pkt.len, &pkt.from),
 		 WG_DROP_NONE);
 	CHECK_EQ(p.a.dev->handshakes_out, h);
@@ -627,7 +613,7 @@ test_sent_lastminute(void)
 	skip(&p, MS);
 	CHECK_EQ(p.clock.mono - t0, at);
 	CHECK(wg_test_send_data(&p.b, 100));
-	pkt = take_packet(&p);
+	pkt = wg_test_take_packet(&p);
 	CHECK_EQ(wg_test_receive(&p.a, pkt.data, pkt.len, &pkt.from),
 		 WG_DROP_NONE);
 	CHECK_EQ(p.a.dev->handshakes_out, h + 1);
@@ -642,7 +628,7 @@ test_sent_lastminute(void)
 	CHECK(wg_test_send_data(&p.b, 100));
 	CHECK_EQ(p.wire_len, 2);
 	while (p.wire_len > 0) {
-		pkt = take_packet(&p);
+		pkt = wg_test_take_packet(&p);
 		CHECK_EQ(wg_test_receive(&p.a, pkt.data, pkt.len, &pkt.from),
 			 WG_DROP_NONE);
 	}

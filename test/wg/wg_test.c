@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "wg_test.h"
 
-unsigned int wg_test_checks;
-unsigned int wg_test_failures;
-
-int
-wg_test_done(const char *name)
+struct wg_test_pkt
+wg_test_take_packet(struct wg_test_pair *p)
 {
-	printf("%s: %u passed, %u failed\n", name,
-	       wg_test_checks - wg_test_failures, wg_test_failures);
-	return wg_test_failures == 0 ? 0 : 1;
+	struct wg_test_pkt pkt;
+
+	if (p->wire_len == 0) {
+		memset(&pkt, 0, sizeof(pkt));
+		return pkt;
+	}
+	pkt = p->wire[0];
+	memmove(&p->wire[0], &p->wire[1], --p->wire_len * sizeof(p->wire[0]));
+	return pkt;
 }
 
 void

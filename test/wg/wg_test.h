@@ -15,33 +15,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "wg_check.h"
 #include "wg_crypto.h"
 #include "wg_device.h"
 
-extern unsigned int wg_test_checks;
-extern unsigned int wg_test_failures;
-
-#define CHECK(cond) do {						\
-	wg_test_checks++;						\
-	if (!(cond)) {							\
-		wg_test_failures++;					\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-			__FILE__, __LINE__, #cond);			\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	long long _a = (long long)(a), _b = (long long)(b);		\
-	wg_test_checks++;						\
-	if (_a != _b) {							\
-		wg_test_failures++;					\
-		fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-			__FILE__, __LINE__, #a, _a, #b, _b);		\
-	}								\
-} while (0)
-
 /** Print the summary line and return the exit status for main(). */
-int wg_test_done(const char *name);
+#define wg_test_done(name) wg_check_done(name)
 
 /* ---- virtual clock ---- */
 struct wg_test_clock {
@@ -111,6 +90,8 @@ bool wg_test_send_data(struct wg_test_node *n, size_t len);
 enum wg_drop_reason wg_test_receive(struct wg_test_node *n,
 				    const uint8_t *pkt, size_t len,
 				    const struct wg_endpoint *from);
+/** Take the first packet off the wire; an empty one (len 0) if none. */
+struct wg_test_pkt wg_test_take_packet(struct wg_test_pair *p);
 /** Seal a data message for n's peer into out; returns its length or 0. */
 size_t wg_test_seal(struct wg_test_node *n, uint8_t *out, size_t plain_len);
 
