@@ -181,6 +181,19 @@ enum wg_drop_reason wg_data_accept(struct wg_device *dev,
 				   size_t plain_len,
 				   const struct wg_endpoint *src);
 
+/*
+ * The same last step cut in pieces, for a data path whose workers run on
+ * other threads than the control plane: workers check the replay window
+ * (one writer per keypair) and tell the control thread what happened,
+ * which then confirms a waiting keypair and runs the timer events.
+ */
+enum wg_drop_reason wg_data_check_replay(struct wg_keypair *kp,
+					 uint64_t counter);
+/** kp authenticated a packet: promote it if it waits in next. */
+bool wg_peer_confirm_keypair(struct wg_peer *peer, struct wg_keypair *kp);
+/** Authenticated packets arrived (data: not only keepalives). */
+void wg_peer_rx_activity(struct wg_peer *peer, bool data);
+
 /* ---- send (wg_send.c) ---- */
 
 /**
@@ -193,6 +206,11 @@ struct wg_keypair *wg_send_prepare(struct wg_peer *peer, uint64_t *counter);
  * timers, byte counters and a rekey when the keypair grows old. */
 void wg_send_done(struct wg_peer *peer, struct wg_keypair *kp,
 		  size_t plain_len, size_t wire_len);
+
+/** Authenticated packets went out under kp (may be NULL); data: not only
+ * keepalives. Runs the timer events and the rekey checks. */
+void wg_peer_tx_activity(struct wg_peer *peer, struct wg_keypair *kp,
+			 bool data);
 
 /** Run the timers of every peer. */
 void wg_device_run_timers(struct wg_device *dev);

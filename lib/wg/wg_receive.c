@@ -229,37 +229,58 @@ keep_key_fresh_on_receive(struct wg_peer *peer, uint64_t now)
 }
 
 enum wg_drop_reason
-wg_data_accept(struct wg_device *dev, struct wg_keypair *kp, uint64_t counter,
-	       size_t plain_len, const struct wg_endpoint *src)
+wg_data_check_replay(struct wg_keypair *kp, uint64_t counter)
 {
-	struct wg_peer *peer = kp->entry.peer;
-	uint64_t now = wg_device_now(dev);
-
 	switch (wg_replay_check(kp->replay, counter)) {
 	case WG_REPLAY_OK:
-		break;
+		return WG_DROP_NONE;
 	case WG_REPLAY_DUPLICATE:
 		return WG_DROP_REPLAY;
 	case WG_REPLAY_TOO_OLD:
 		return WG_DROP_TOO_OLD;
 	case WG_REPLAY_LIMIT:
+	default:
 		return WG_DROP_KEY_EXPIRED;
 	}
+}
 
-	if (wg_noise_received_with_keypair(dev, peer, kp)) {
-		wg_timers_handshake_complete(peer);
-		if (dev->ops.keypair_ready != NULL)
-			dev->ops.keypair_ready(dev->ops_arg, peer);
-	}
-	if (src != NULL && !wg_endpoint_equal(src, &peer->endpoint))
-		wg_peer_set_endpoint(peer, src);
+bool
+wg_peer_confirm_keypair(struct wg_peer *peer, struct wg_keypair *kp)
+{
+	struct wg_device *dev = peer->device;
 
-	keep_key_fresh_on_receive(peer, now);
+	if (!wg_noise_received_with_keypair(dev, peer, kp))
+		return false;
+	wg_timers_handshake_complete(peer);
+	if (dev->ops.keypair_ready != NULL)
+		dev->ops.keypair_ready(dev->ops_arg, peer);
+	return true;
+}
+
+void
+wg_peer_rx_activity(struct wg_peer *peer, bool data)
+{
+	keep_key_fresh_on_receive(peer, wg_device_now(peer->device));
 	wg_timers_any_authenticated_packet_received(peer);
 	wg_timers_any_authenticated_packet_traversal(peer);
-	if (plain_len != 0)
+	if (data)
 		wg_timers_data_received(peer);
-	atomic_fetch_add(&peer->rx_bytes,
-			 plain_len + WG_MSG_DATA_MIN_LEN);
+}
+
+enum wg_drop_reason
+wg_data_accept(struct wg_device *dev, struct wg_keypair *kp, uint64_t counter,
+	       size_t plain_len, const struct wg_endpoint *src)
+{
+	struct wg_peer *peer = kp->entry.peer;
+	enum wg_drop_reason reason = wg_data_check_replay(kp, counter);
+
+	(void)dev;
+	if (reason != WG_DROP_NONE)
+		return reason;
+	wg_peer_confirm_keypair(peer, kp);
+	if (src != NULL && !wg_endpoint_equal(src, &peer->endpoint))
+		wg_peer_set_endpoint(peer, src);
+	wg_peer_rx_activity(peer, plain_len != 0);
+	atomic_fetch_add(&peer->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN);
 	return WG_DROP_NONE;
 }

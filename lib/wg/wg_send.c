@@ -35,13 +35,20 @@ keep_key_fresh_on_send(struct wg_peer *peer, struct wg_keypair *kp,
 }
 
 void
-wg_send_done(struct wg_peer *peer, struct wg_keypair *kp, size_t plain_len,
-	     size_t wire_len)
+wg_peer_tx_activity(struct wg_peer *peer, struct wg_keypair *kp, bool data)
 {
 	wg_timers_any_authenticated_packet_traversal(peer);
 	wg_timers_any_authenticated_packet_sent(peer);
-	if (plain_len != 0)
+	if (data)
 		wg_timers_data_sent(peer);
+	if (kp != NULL)
+		keep_key_fresh_on_send(peer, kp, wg_device_now(peer->device));
+}
+
+void
+wg_send_done(struct wg_peer *peer, struct wg_keypair *kp, size_t plain_len,
+	     size_t wire_len)
+{
+	wg_peer_tx_activity(peer, kp, plain_len != 0);
 	atomic_fetch_add(&peer->tx_bytes, wire_len);
-	keep_key_fresh_on_send(peer, kp, wg_device_now(peer->device));
 }
