@@ -75,6 +75,8 @@ struct wg_device_ops {
 	/** A keypair now has its local index published (kp) or withdrawn
 	 * (kp NULL): mirror it in the data path's lookup table. */
 	void (*index_update)(void *arg, uint32_t index, struct wg_keypair *kp);
+	/** The peer's endpoint changed (handshake or roaming). */
+	void (*endpoint_changed)(void *arg, struct wg_peer *peer);
 	/** Free kp (wg_keypair_free) once no data-path reader can hold it;
 	 * unset, it is freed at once. */
 	void (*keypair_retire)(void *arg, struct wg_keypair *kp);

@@ -70,7 +70,13 @@ wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t psk[WG_KEY_LEN])
 void
 wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep)
 {
+	struct wg_device *dev = peer->device;
+
+	if (wg_endpoint_equal(&peer->endpoint, ep))
+		return;
 	peer->endpoint = *ep;
+	if (dev->ops.endpoint_changed != NULL)
+		dev->ops.endpoint_changed(dev->ops_arg, peer);
 }
 
 void

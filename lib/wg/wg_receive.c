@@ -278,7 +278,7 @@ wg_data_accept(struct wg_device *dev, struct wg_keypair *kp, uint64_t counter,
 	if (reason != WG_DROP_NONE)
 		return reason;
 	wg_peer_confirm_keypair(peer, kp);
-	if (src != NULL && !wg_endpoint_equal(src, &peer->endpoint))
+	if (src != NULL)
 		wg_peer_set_endpoint(peer, src);
 	wg_peer_rx_activity(peer, plain_len != 0);
 	atomic_fetch_add(&peer->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN);
