@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WGD_H
+#define WGD_H
+
+/**
+ * @file
+ * dpdk-wg: the daemon's shared state.
+ *
+ * The main lcore is the control lcore: handshakes, timers, neighbours,
+ * stats. Every other lcore is a worker polling its share of the uplink RX
+ * queues and of the exception (TUN) interface. Workers read peers,
+ * keypairs and paths without locks: the control lcore publishes changes
+ * with atomics and frees what it replaced after an RCU grace period.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "wg_aead.h"
+#include "wg_conf.h"
+#include "wg_device.h"
+#include "wg_net.h"
+
+#define WGD_BURST 32
+#define WGD_MAX_WORKERS 16
+#define WGD_MAX_UPLINKS 8
+#define WGD_STAGED_PER_PEER 128
+#define WGD_CTRL_RING_SIZE 1024
+#define WGD_EVENT_RING_SIZE 4096
+
+/* Data-path drop reasons, after the protocol core's. */
+enum wgd_drop {
+	WGD_DROP_NOT_FOR_US = WG_DROP_REASON_MAX,  /**< uplink traffic not ours */
+	WGD_DROP_MALFORMED,        /**< frame that does not parse */
+	WGD_DROP_CTRL_RING_FULL,   /**< control lcore overloaded */
+	WGD_DROP_BAD_INNER,        /**< decrypted packet is not IP */
+	WGD_DROP_ALLOWEDIPS_RX,    /**< inner source not the peer's */
+	WGD_DROP_NO_PEER,          /**< inner destination in no AllowedIPs */
+	WGD_DROP_STAGED_FULL,      /**< queue waiting for a handshake full */
+	WGD_DROP_NO_ROUTE,         /**< peer has no usable path */
+	WGD_DROP_NO_HEADROOM,
+	WGD_DROP_TX_FULL,          /**< port did not take the packet */
+	WGD_DROP_MAX,
+};
+
+const char *wgd_drop_name(unsigned int reason);
+
+/** Per-lcore counters: one writer each, read by the stats printer. */
+struct wgd_lcore_stats {
+	uint64_t uplink_rx_pkts, uplink_rx_bytes;
+	uint64_t uplink_tx_pkts, uplink_tx_bytes;
+	uint64_t tun_rx_pkts, tun_tx_pkts;
+	uint64_t decrypted, encrypted;
+	uint64_t crypto_batches;
+	uint64_t drops[WGD_DROP_MAX];
+} __rte_cache_aligned;
+
+void wgd_stats_sum(struct wgd_lcore_stats *sum);
+
+struct wgd_uplink {
+	const struct wg_conf_uplink *conf;
+	uint16_t port_id;
+	uint16_t nb_rxq, nb_txq;
+	struct rte_ether_addr mac;
+	bool tx_cksum_offload;
+	uint8_t addr4[4];          /**< first IPv4 address, if has4 */
+	uint8_t addr6[16];
+	bool has4, has6;
+};
+
+/** Where a peer's sealed packets go: uplink and outer headers. */
+struct wgd_path {
+	uint16_t uplink;           /**< index in wgd.uplinks */
+	struct wg_net_path net;
+};
+
+/* Events a worker raises for the control lcore, on the event ring; a
+ * per-peer bit keeps one of each kind in flight. */
+enum wgd_event_type {
+	WGD_EV_CONFIRM = 1 << 0,   /**< a keypair in next authenticated data */
+	WGD_EV_ROAM = 1 << 1,      /**< authenticated packet from a new source */
+	WGD_EV_HANDSHAKE = 1 << 2, /**< no usable keypair, or time to rekey */
+	WGD_EV_FLUSH = 1 << 3,     /**< packets staged with a keypair ready */
+};
+
+struct wgd_event {
+	uint32_t type;
+	uint32_t peer_id;
+	struct wg_keypair *kp;
+	struct wg_endpoint src;
+	uint16_t uplink;
+	uint16_t pad;
+};
+
+/** A peer as the data path sees it. */
+struct wgd_peer {
+	uint32_t id;                          /**< 1-based, AllowedIPs userdata */
+	struct wg_peer *core;
+	const struct wg_conf_peer *conf;
+	/** Current path, or NULL: swapped by the control lcore, old one
+	 * freed after a grace period. */
+	_Atomic(struct wgd_path *) path;
+	/** Packets waiting for a keypair or a path (MP/SC). */
+	struct rte_ring *staged;
+	/* Activity stamps (monotonic ns), written by workers, turned into
+	 * timer events by the control lcore. */
+	_Atomic uint64_t rx_auth_ns, rx_data_ns, tx_auth_ns, tx_data_ns;
+	uint64_t seen_rx_auth, seen_rx_data, seen_tx_auth, seen_tx_data;
+	_Atomic uint64_t rx_bytes, tx_bytes;
+	/** Events in flight (enum wgd_event_type bits): set by the worker
+	 * that raises one, cleared by the control lcore when handled. */
+	_Atomic uint32_t pending;
+	/* Control lcore only. */
+	int16_t uplink_hint;                  /**< where the endpoint was seen */
+	bool has_pending_hs;                  /**< initiation waiting for a path */
+	uint8_t pending_hs[WG_MSG_INITIATION_LEN];
+};
+
+struct wgd_worker {
+	unsigned int lcore_id;
+	unsigned int index;                   /**< 0..nb_workers-1 */
+	uint16_t nb_rx;
+	struct {
+		uint16_t port_id;
+		uint16_t queue_id;
+		int16_t uplink;                 /**< -1: the TUN port */
+	} rx[WGD_MAX_UPLINKS * 4 + 4];
+	uint16_t txq;                         /**< our TX queue on every port */
+	struct wg_aead_ctx *aead;
+	struct wgd_lcore_stats stats;
+};
+
+struct wgd {
+	const char *name;
+	const char *conf_path;
+	struct wg_conf *conf;
+	struct wg_device *dev;
+	const struct wg_clock *clock;
+	double clock_scale;
+	uint16_t listen_port_be;
+
+	struct rte_mempool *pool;
+	struct wgd_uplink uplinks[WGD_MAX_UPLINKS];
+	unsigned int nb_uplinks;
+	uint16_t tun_port;
+
+	struct wgd_peer *peers;               /**< [0] unused: ids are 1-based */
+	unsigned int nb_peers;
+	struct wg_allowedips *_Atomic allowedips;
+	struct rte_hash *index_hash;          /**< receiver index -> keypair */
+
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_ring *ctrl_ring;           /**< handshake, ARP, ND mbufs */
+	struct rte_ring *event_ring;          /**< struct wgd_event elements */
+	struct rte_rcu_qsbr_dq *defer_queue;  /**< keypairs, after a grace period */
+	struct rte_rcu_qsbr_dq *path_defer_queue;
+
+	const struct wg_aead_driver *aead_driver;
+	struct wgd_worker workers[WGD_MAX_WORKERS];
+	unsigned int nb_workers;
+	uint16_t ctrl_txq;                    /**< control lcore's TX queue */
+	struct wg_aead_ctx *ctrl_aead;
+	struct wgd_lcore_stats ctrl_stats;
+
+	unsigned int stats_interval;
+	volatile bool quit;
+};
+
+extern struct wgd wgd;
+
+/** Monotonic ns on the daemon's (possibly scaled) clock. */
+static inline uint64_t
+wgd_now(void)
+{
+	return wgd.clock->monotonic_ns(wgd.clock->arg);
+}
+
+/* wgd_port.c */
+int wgd_ports_init(void);
+void wgd_ports_close(void);
+
+/* wgd_tun.c */
+int wgd_tun_create(void);
+
+/* wgd_peer.c */
+int wgd_peers_init(void);
+void wgd_peers_free(void);
+struct wgd_peer *wgd_peer_of(const struct wg_peer *core);
+/** The keypair a data message's receiver index names, if it may still
+ * receive; RCU-protected: valid until the caller's next quiescent state. */
+struct wg_keypair *wgd_keypair_lookup(const void *msg, uint64_t now,
+				      enum wg_drop_reason *reason);
+
+/* wgd_tx.c */
+/**
+ * Seal n inner packets for their peers and send them: pads, seals in one
+ * batch, adds outer headers and transmits on queue txq of each uplink.
+ * peers[i] is the peer of pkts[i]; packets with no keypair or path are
+ * staged and a handshake is asked for.
+ */
+void wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
+		  uint16_t txq, struct wgd_peer *const peers[],
+		  struct rte_mbuf *pkts[], unsigned int n, uint64_t now);
+/** Raise an event for the control lcore unless one of its kind is in
+ * flight for the peer. */
+void wgd_event_raise(struct wgd_lcore_stats *st, struct wgd_peer *p,
+		     const struct wgd_event *ev);
+void wgd_drop(struct wgd_lcore_stats *st, struct rte_mbuf *m,
+	      unsigned int reason);
+
+/* wgd_worker.c */
+int wgd_worker_main(void *arg);
+
+/* wgd_control.c */
+int wgd_control_init(void);
+/** Recompute a peer's path from its endpoint and publish it. */
+void wgd_peer_update_path(struct wgd_peer *p);
+/** Retry paths that wait for a neighbour (after one resolved). */
+void wgd_paths_refresh(void);
+/** Send a ready frame on an uplink from the control lcore. */
+void wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m);
+void wgd_control_loop(void);
+void wgd_stats_print(void);
+
+#endif /* WGD_H */

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore: handshakes (from the workers' ring), worker events,
+ * timers, neighbours, stats. It owns the protocol core's device; what the
+ * core needs sent goes out through the hooks below, on the control
+ * lcore's own TX queue of each uplink.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "wgd.h"
+#include "wgd_neigh.h"
+
+#define CTRL_BURST 32
+#define TICK_NS (1 * WG_NS_PER_MS)
+
+/* Where the handshake message being processed came from, for replies. */
+static struct {
+	bool valid;
+	uint16_t uplink;
+	struct wg_net_path path;    /**< back to the sender */
+} rx_ctx;
+
+static struct rte_mbuf *
+msg_mbuf(const void *msg, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(wgd.pool);
+	void *p;
+
+	if (m == NULL)
+		return NULL;
+	p = rte_pktmbuf_append(m, (uint16_t)len);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(p, msg, len);
+	return m;
+}
+
+/* Send a WireGuard message on an uplink from the control lcore. */
+static void
+ctrl_send(uint16_t uplink, const struct wg_net_path *path, struct rte_mbuf *m)
+{
+	struct wgd_uplink *up = &wgd.uplinks[uplink];
+	struct wgd_lcore_stats *st = &wgd.ctrl_stats;
+
+	if (wg_net_encap(m, path, up->tx_cksum_offload) != 0) {
+		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
+		return;
+	}
+	st->uplink_tx_bytes += rte_pktmbuf_pkt_len(m);
+	if (rte_eth_tx_burst(up->port_id, wgd.ctrl_txq, &m, 1) == 1)
+		st->uplink_tx_pkts++;
+	else
+		wgd_drop(st, m, WGD_DROP_TX_FULL);
+}
+
+void
+wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m)
+{
+	struct wgd_uplink *up = &wgd.uplinks[uplink];
+
+	if (rte_eth_tx_burst(up->port_id, wgd.ctrl_txq, &m, 1) == 1)
+		wgd.ctrl_stats.uplink_tx_pkts++;
+	else
+		wgd_drop(&wgd.ctrl_stats, m, WGD_DROP_TX_FULL);
+}
+
+/* ---- hooks of the protocol core ---- */
+
+static void
+hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
+		    size_t len)
+{
+	struct wgd_peer *p = wgd_peer_of(core);
+	struct wgd_path *path = atomic_load(&p->path);
+	struct rte_mbuf *m;
+
+	(void)arg;
+	if (path == NULL) {
+		/* Sent when the next hop resolves; the retransmit timer
+		 * covers it if it never does. */
+		memcpy(p->pending_hs, msg, len);
+		p->has_pending_hs = true;
+		wgd_peer_update_path(p);
+		return;
+	}
+	m = msg_mbuf(msg, len);
+	if (m != NULL)
+		ctrl_send(path->uplink, &path->net, m);
+}
+
+static void
+hook_send_reply(void *arg, const struct wg_endpoint *to, const void *msg,
+		size_t len)
+{
+	struct rte_mbuf *m;
+
+	(void)arg;
+	if (!rx_ctx.valid || !wg_endpoint_equal(to, &rx_ctx.path.dst))
+		return;
+	m = msg_mbuf(msg, len);
+	if (m != NULL)
+		ctrl_send(rx_ctx.uplink, &rx_ctx.path, m);
+}
+
+/* Seal and send what waited for a keypair (or a path) of p. */
+static unsigned int
+flush_staged(struct wgd_peer *p)
+{
+	struct rte_mbuf *pkts[WGD_BURST];
+	struct wgd_peer *peers[WGD_BURST];
+	unsigned int n, i, total = 0;
+
+	if (atomic_load(&p->core->keypairs.current) == NULL ||
+	    atomic_load(&p->path) == NULL)
+		return 0;
+	while ((n = rte_ring_sc_dequeue_burst(p->staged, (void **)pkts,
+					      WGD_BURST, NULL)) > 0) {
+		for (i = 0; i < n; i++)
+			peers[i] = p;
+		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, wgd.ctrl_txq,
+			     peers, pkts, n, wgd_now());
+		total += n;
+	}
+	return total;
+}
+
+static bool
+hook_keypair_ready(void *arg, struct wg_peer *core)
+{
+	(void)arg;
+	return flush_staged(wgd_peer_of(core)) > 0;
+}
+
+static void
+hook_send_keepalive(void *arg, struct wg_peer *core)
+{
+	struct wgd_peer *p = wgd_peer_of(core);
+	struct wgd_path *path = atomic_load(&p->path);
+	struct wg_aead_op op;
+	struct wg_msg_data *hdr;
+	struct wg_keypair *kp;
+	struct rte_mbuf *m;
+	uint64_t counter;
+
+	(void)arg;
+	if (path == NULL)
+		return;
+	kp = wg_send_prepare(core, &counter);
+	if (kp == NULL)
+		return;
+	m = rte_pktmbuf_alloc(wgd.pool);
+	if (m == NULL)
+		return;
+	hdr = (struct wg_msg_data *)rte_pktmbuf_append(m, WG_MSG_DATA_MIN_LEN);
+	wg_data_header(hdr, kp, counter);
+	op.key = kp->send_key;
+	op.counter = counter;
+	op.data = hdr->encrypted_data;
+	op.len = 0;
+	op.tag = hdr->encrypted_data;
+	wgd.aead_driver->seal(wgd.ctrl_aead, &op, 1);
+	wg_send_done(core, kp, 0, WG_MSG_DATA_MIN_LEN);
+	ctrl_send(path->uplink, &path->net, m);
+}
+
+static void
+hook_purge_queue(void *arg, struct wg_peer *core)
+{
+	struct wgd_peer *p = wgd_peer_of(core);
+	struct rte_mbuf *m;
+
+	(void)arg;
+	if (p == NULL || p->staged == NULL)
+		return;
+	while (rte_ring_sc_dequeue(p->staged, (void **)&m) == 0)
+		wgd_drop(&wgd.ctrl_stats, m, WGD_DROP_STAGED_FULL);
+}
+
+static void
+hook_index_update(void *arg, uint32_t index, struct wg_keypair *kp)
+{
+	(void)arg;
+	if (kp != NULL)
+		rte_hash_add_key_data(wgd.index_hash, &index, kp);
+	else
+		rte_hash_del_key(wgd.index_hash, &index);
+}
+
+static void
+free_keypair(void *arg, void *entries, unsigned int n)
+{
+	struct wg_keypair **kps = entries;
+
+	(void)arg;
+	for (unsigned int i = 0; i < n; i++)
+		wg_keypair_free(kps[i]);
+}
+
+static void
+hook_keypair_retire(void *arg, struct wg_keypair *kp)
+{
+	(void)arg;
+	/* Workers may hold kp until their next quiescent state. */
+	if (rte_rcu_qsbr_dq_enqueue(wgd.defer_queue, &kp) != 0) {
+		rte_rcu_qsbr_synchronize(wgd.qsbr, RTE_QSBR_THRID_INVALID);
+		wg_keypair_free(kp);
+	}
+}
+
+static void
+hook_endpoint_changed(void *arg, struct wg_peer *core)
+{
+	struct wgd_peer *p = wgd_peer_of(core);
+
+	(void)arg;
+	if (p == NULL)
+		return;
+	if (rx_ctx.valid)
+		p->uplink_hint = (int16_t)rx_ctx.uplink;
+	wgd_peer_update_path(p);
+}
+
+static const struct wg_device_ops wgd_ops = {
+	.send_handshake = hook_send_handshake,
+	.send_reply = hook_send_reply,
+	.send_keepalive = hook_send_keepalive,
+	.keypair_ready = hook_keypair_ready,
+	.purge_queue = hook_purge_queue,
+	.index_update = hook_index_update,
+	.endpoint_changed = hook_endpoint_changed,
+	.keypair_retire = hook_keypair_retire,
+};
+
+/* ---- paths ---- */
+
+static void
+free_path(void *arg, void *entries, unsigned int n)
+{
+	struct wgd_path **paths = entries;
+
+	(void)arg;
+	for (unsigned int i = 0; i < n; i++)
+		free(paths[i]);
+}
+
+static void
+publish_path(struct wgd_peer *p, struct wgd_path *path)
+{
+	struct wgd_path *old = atomic_exchange(&p->path, path);
+
+	if (old != NULL &&
+	    rte_rcu_qsbr_dq_enqueue(wgd.path_defer_queue, &old) != 0) {
+		rte_rcu_qsbr_synchronize(wgd.qsbr, RTE_QSBR_THRID_INVALID);
+		free(old);
+	}
+}
+
+/* The uplink for an endpoint: where it was last seen, else the first of
+ * the peer's uplinks with an address of its family. */
+static int
+choose_uplink(const struct wgd_peer *p, const struct wg_endpoint *ep)
+{
+	unsigned int i;
+
+	if (p->uplink_hint >= 0)
+		return p->uplink_hint;
+	for (i = 0; i < p->conf->nuplinks; i++) {
+		const struct wgd_uplink *up = &wgd.uplinks[p->conf->uplinks[i]];
+
+		if ((ep->family == WG_AF_INET && up->has4) ||
+		    (ep->family == WG_AF_INET6 && up->has6))
+			return (int)p->conf->uplinks[i];
+	}
+	return -1;
+}
+
+void
+wgd_peer_update_path(struct wgd_peer *p)
+{
+	const struct wg_endpoint *ep = &p->core->endpoint;
+	struct wgd_path *path;
+	struct wgd_uplink *up;
+	int u;
+
+	if (ep->family == WG_AF_NONE)
+		return;
+	u = choose_uplink(p, ep);
+	if (u < 0) {
+		publish_path(p, NULL);
+		return;
+	}
+	up = &wgd.uplinks[u];
+	path = calloc(1, sizeof(*path));
+	if (path == NULL)
+		return;
+	path->uplink = (uint16_t)u;
+	memcpy(path->net.src_mac, up->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	path->net.vlan = up->conf->vlan;
+	path->net.src.family = ep->family;
+	path->net.src.port = wgd.listen_port_be;
+	if (ep->family == WG_AF_INET)
+		memcpy(path->net.src.addr.v4, up->addr4, 4);
+	else
+		memcpy(path->net.src.addr.v6, up->addr6, 16);
+	path->net.dst = *ep;
+	/* Same next hop and MAC as the frame the endpoint came in. */
+	if (rx_ctx.valid && rx_ctx.uplink == u &&
+	    wg_endpoint_equal(&rx_ctx.path.dst, ep)) {
+		memcpy(path->net.dst_mac, rx_ctx.path.dst_mac,
+		       RTE_ETHER_ADDR_LEN);
+		path->net.src = rx_ctx.path.src;
+	} else if (!wgd_neigh_route((uint16_t)u, ep, path->net.dst_mac,
+				    (uint8_t *)&path->net.src.addr)) {
+		/* Not resolved yet: the neighbour code calls us again. */
+		free(path);
+		publish_path(p, NULL);
+		return;
+	}
+	publish_path(p, path);
+	if (p->has_pending_hs) {
+		struct rte_mbuf *m = msg_mbuf(p->pending_hs,
+					      sizeof(p->pending_hs));
+
+		p->has_pending_hs = false;
+		if (m != NULL)
+			ctrl_send(path->uplink, &path->net, m);
+	}
+	flush_staged(p);
+}
+
+void
+wgd_paths_refresh(void)
+{
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
+		struct wgd_peer *p = &wgd.peers[i];
+
+		if (atomic_load(&p->path) == NULL)
+			wgd_peer_update_path(p);
+	}
+}
+
+/* ---- packets from the workers ---- */
+
+/* The way back to whoever sent the frame: its MAC, our address. */
+static void
+reverse_path(const struct wg_net_info *info, const struct rte_mbuf *m,
+	     struct wg_net_path *path)
+{
+	const struct rte_ether_hdr *eth =
+		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	memcpy(path->src_mac, eth->dst_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(path->dst_mac, eth->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	path->vlan = info->vlan;
+	path->src = info->dst;
+	path->dst = info->src;
+}
+
+static void
+handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
+{
+	const void *payload = rte_pktmbuf_mtod_offset(m, const void *,
+						      info->payload_off);
+	/* Under load, answer with cookies rather than spend a DH on every
+	 * initiation: the ring filling up is the sign. */
+	bool under_load = rte_ring_count(wgd.ctrl_ring) >
+			  WGD_CTRL_RING_SIZE / 8;
+	enum wg_drop_reason reason;
+
+	rx_ctx.valid = true;
+	rx_ctx.uplink = uplink;
+	reverse_path(info, m, &rx_ctx.path);
+	reason = wg_receive_handshake(wgd.dev, payload, info->payload_len,
+				      &info->src, under_load);
+	if (reason != WG_DROP_NONE)
+		wgd.ctrl_stats.drops[reason]++;
+	rx_ctx.valid = false;
+}
+
+static int
+uplink_of_port(uint16_t port_id)
+{
+	for (unsigned int u = 0; u < wgd.nb_uplinks; u++)
+		if (wgd.uplinks[u].port_id == port_id)
+			return (int)u;
+	return -1;
+}
+
+static void
+handle_ctrl_packet(struct rte_mbuf *m)
+{
+	int uplink = uplink_of_port(m->port);
+	struct wg_net_info info;
+
+	if (uplink < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	switch (wg_net_parse(m, &info)) {
+	case WG_NET_UDP:
+		handle_wg((uint16_t)uplink, m, &info);
+		rte_pktmbuf_free(m);
+		break;
+	case WG_NET_ARP:
+	case WG_NET_ND:
+		wgd_neigh_input((uint16_t)uplink, m, &info);
+		break;
+	default:
+		wgd_drop(&wgd.ctrl_stats, m, WGD_DROP_MALFORMED);
+	}
+}
+
+/* ---- worker events ---- */
+
+static void
+handle_event(const struct wgd_event *ev)
+{
+	struct wgd_peer *p;
+
+	if (ev->peer_id == 0 || ev->peer_id > wgd.nb_peers)
+		return;
+	p = &wgd.peers[ev->peer_id];
+	atomic_fetch_and(&p->pending, ~ev->type);
+	switch (ev->type) {
+	case WGD_EV_CONFIRM:
+		wg_peer_confirm_keypair(p->core, ev->kp);
+		break;
+	case WGD_EV_ROAM:
+		p->uplink_hint = (int16_t)ev->uplink;
+		if (!wg_endpoint_equal(&p->core->endpoint, &ev->src))
+			wg_peer_set_endpoint(p->core, &ev->src);
+		else
+			wgd_peer_update_path(p);
+		break;
+	case WGD_EV_HANDSHAKE:
+		wg_peer_send_initiation(p->core, false);
+		break;
+	case WGD_EV_FLUSH:
+		if (atomic_load(&p->path) == NULL)
+			wgd_peer_update_path(p);
+		else
+			flush_staged(p);
+		break;
+	}
+}
+
+/* Turn the workers' activity stamps into timer events, in time order. */
+static void
+apply_activity(struct wgd_peer *p)
+{
+	uint64_t rx_auth = atomic_load(&p->rx_auth_ns);
+	uint64_t rx_data = atomic_load(&p->rx_data_ns);
+	uint64_t tx_auth = atomic_load(&p->tx_auth_ns);
+	uint64_t tx_data = atomic_load(&p->tx_data_ns);
+	bool rx = rx_auth != p->seen_rx_auth, tx = tx_auth != p->seen_tx_auth;
+	bool rxd = rx_data != p->seen_rx_data, txd = tx_data != p->seen_tx_data;
+
+	p->seen_rx_auth = rx_auth;
+	p->seen_rx_data = rx_data;
+	p->seen_tx_auth = tx_auth;
+	p->seen_tx_data = tx_data;
+	if (tx && rx && tx_auth > rx_auth) {
+		wg_peer_rx_activity(p->core, rxd);
+		rx = false;
+	}
+	if (tx)
+		wg_peer_tx_activity(p->core,
+				    atomic_load(&p->core->keypairs.current),
+				    txd);
+	if (rx)
+		wg_peer_rx_activity(p->core, rxd);
+	atomic_store(&p->core->rx_bytes, atomic_load(&p->rx_bytes));
+	atomic_store(&p->core->tx_bytes, atomic_load(&p->tx_bytes));
+}
+
+static void
+tick(void)
+{
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
+		apply_activity(&wgd.peers[i]);
+	wg_device_run_timers(wgd.dev);
+	wgd_neigh_tick();
+	rte_rcu_qsbr_dq_reclaim(wgd.defer_queue, 64, NULL, NULL, NULL);
+	rte_rcu_qsbr_dq_reclaim(wgd.path_defer_queue, 64, NULL, NULL, NULL);
+}
+
+void
+wgd_control_loop(void)
+{
+	uint64_t next_tick = 0, next_stats = 0;
+	struct rte_mbuf *pkts[CTRL_BURST];
+	struct wgd_event ev;
+	unsigned int n, i, events;
+
+	while (!wgd.quit) {
+		uint64_t now = wgd_now();
+		uint64_t real = wg_clock_system.monotonic_ns(NULL);
+
+		n = rte_ring_sc_dequeue_burst(wgd.ctrl_ring, (void **)pkts,
+					      CTRL_BURST, NULL);
+		for (i = 0; i < n; i++)
+			handle_ctrl_packet(pkts[i]);
+		for (events = 0; events < 256 &&
+		     rte_ring_sc_dequeue_elem(wgd.event_ring, &ev,
+					      sizeof(ev)) == 0; events++)
+			handle_event(&ev);
+		if (now >= next_tick) {
+			tick();
+			next_tick = now + TICK_NS;
+		}
+		if (wgd.stats_interval != 0 && real >= next_stats) {
+			if (next_stats != 0)
+				wgd_stats_print();
+			next_stats = real +
+				     wgd.stats_interval * WG_NS_PER_SEC;
+		}
+		/* Leave the core to others when there is nothing to do. */
+		if (n == 0 && events == 0)
+			usleep(100);
+	}
+}
+
+int
+wgd_control_init(void)
+{
+	struct wg_device_config cfg = {
+		.clock = wgd.clock,
+		.ops = &wgd_ops,
+		.replay_window = wgd.conf->replay_window,
+	};
+	struct rte_rcu_qsbr_dq_parameters dq = {
+		.size = 4096,
+		.esize = sizeof(void *),
+		.trigger_reclaim_limit = 64,
+		.max_reclaim_size = 64,
+	};
+	size_t sz = rte_rcu_qsbr_get_memsize(WGD_MAX_WORKERS);
+
+	wgd.qsbr = rte_zmalloc("wgd_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (wgd.qsbr == NULL || rte_rcu_qsbr_init(wgd.qsbr, WGD_MAX_WORKERS))
+		return -1;
+	wgd.ctrl_ring = rte_ring_create("wgd_ctrl", WGD_CTRL_RING_SIZE,
+					(int)rte_socket_id(), RING_F_SC_DEQ);
+	wgd.event_ring = rte_ring_create_elem("wgd_events",
+					      sizeof(struct wgd_event),
+					      WGD_EVENT_RING_SIZE,
+					      (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+	dq.name = "wgd_kp_dq";
+	dq.v = wgd.qsbr;
+	dq.free_fn = free_keypair;
+	wgd.defer_queue = rte_rcu_qsbr_dq_create(&dq);
+	dq.name = "wgd_path_dq";
+	dq.free_fn = free_path;
+	wgd.path_defer_queue = rte_rcu_qsbr_dq_create(&dq);
+	if (wgd.ctrl_ring == NULL || wgd.event_ring == NULL ||
+	    wgd.defer_queue == NULL || wgd.path_defer_queue == NULL) {
+		fprintf(stderr, "dpdk-wg: cannot create control rings: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	wgd.dev = wg_device_create(&cfg);
+	if (wgd.dev == NULL ||
+	    wg_device_set_private_key(wgd.dev, wgd.conf->private_key) != 0) {
+		fprintf(stderr, "dpdk-wg: cannot create the interface\n");
+		return -1;
+	}
+	return wgd_neigh_init();
+}

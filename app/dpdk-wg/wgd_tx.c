@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sealing: inner packets to WireGuard transport messages in batches, then
+ * outer headers and out of the uplink. Used by the workers for what the
+ * TUN interface gives them, and by the control lcore for staged packets
+ * and keepalives.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "wgd.h"
+
+void
+wgd_drop(struct wgd_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
+{
+	st->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+void
+wgd_event_raise(struct wgd_lcore_stats *st, struct wgd_peer *p,
+		const struct wgd_event *ev)
+{
+	if (atomic_fetch_or(&p->pending, ev->type) & ev->type)
+		return;
+	if (rte_ring_mp_enqueue_elem(wgd.event_ring, (void *)(uintptr_t)ev,
+				     sizeof(*ev)) != 0) {
+		atomic_fetch_and(&p->pending, ~ev->type);
+		st->drops[WGD_DROP_CTRL_RING_FULL]++;
+	}
+}
+
+/* No key or no path yet: the packet waits (bounded) for the control
+ * lcore to flush it when the handshake completes. */
+static void
+stage(struct wgd_lcore_stats *st, struct wgd_peer *p, struct rte_mbuf *m,
+      bool want_handshake)
+{
+	struct wgd_event ev = { .peer_id = p->id };
+
+	if (rte_ring_mp_enqueue(p->staged, m) != 0)
+		wgd_drop(st, m, WGD_DROP_STAGED_FULL);
+	ev.type = want_handshake ? WGD_EV_HANDSHAKE : WGD_EV_FLUSH;
+	wgd_event_raise(st, p, &ev);
+}
+
+/* As the kernel's keep_key_fresh() on send: rekey after too many
+ * messages, or as initiator once the keypair is REKEY_AFTER_TIME old. */
+static bool
+wants_rekey(const struct wg_keypair *kp, uint64_t counter, uint64_t now)
+{
+	return counter > WG_REKEY_AFTER_MESSAGES ||
+	       (kp->i_am_initiator && now - kp->birthdate >= WG_REKEY_AFTER_TIME);
+}
+
+struct seal_item {
+	struct rte_mbuf *m;
+	struct wgd_peer *peer;
+	struct wgd_path *path;
+	uint32_t inner_len;
+};
+
+/* Pad, add the transport header and describe the op; false: dropped. */
+static bool
+seal_prepare(struct wgd_lcore_stats *st, struct rte_mbuf *m,
+	     struct wg_keypair *kp, uint64_t counter, struct wg_aead_op *op)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t padded = wg_data_padded_len(len, wgd.conf->mtu);
+	struct wg_msg_data *hdr;
+	uint8_t *tail;
+
+	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {
+		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
+		return false;
+	}
+	tail = (uint8_t *)rte_pktmbuf_append(m, padded - len + WG_AEAD_TAG_LEN);
+	hdr = (struct wg_msg_data *)rte_pktmbuf_prepend(m, sizeof(*hdr));
+	if (tail == NULL || hdr == NULL) {
+		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
+		return false;
+	}
+	memset(tail, 0, padded - len);
+	wg_data_header(hdr, kp, counter);
+	op->key = kp->send_key;
+	op->counter = counter;
+	op->data = hdr->encrypted_data;
+	op->len = padded;
+	op->tag = hdr->encrypted_data + padded;
+	return true;
+}
+
+static void
+send_sealed(struct wgd_lcore_stats *st, uint16_t txq, struct seal_item *items,
+	    unsigned int n, uint64_t now)
+{
+	struct rte_mbuf *out[WGD_MAX_UPLINKS][WGD_BURST];
+	unsigned int nb_out[WGD_MAX_UPLINKS] = { 0 };
+	unsigned int i, u, sent;
+
+	for (i = 0; i < n; i++) {
+		struct seal_item *it = &items[i];
+		struct wgd_uplink *up = &wgd.uplinks[it->path->uplink];
+		uint32_t wire_len = rte_pktmbuf_pkt_len(it->m);
+
+		if (wg_net_encap(it->m, &it->path->net,
+				 up->tx_cksum_offload) != 0) {
+			wgd_drop(st, it->m, WGD_DROP_NO_HEADROOM);
+			continue;
+		}
+		atomic_store_explicit(&it->peer->tx_auth_ns, now,
+				      memory_order_relaxed);
+		if (it->inner_len != 0)
+			atomic_store_explicit(&it->peer->tx_data_ns, now,
+					      memory_order_relaxed);
+		atomic_fetch_add_explicit(&it->peer->tx_bytes, wire_len,
+					  memory_order_relaxed);
+		out[it->path->uplink][nb_out[it->path->uplink]++] = it->m;
+	}
+	for (u = 0; u < wgd.nb_uplinks; u++) {
+		if (nb_out[u] == 0)
+			continue;
+		sent = rte_eth_tx_burst(wgd.uplinks[u].port_id, txq, out[u],
+					(uint16_t)nb_out[u]);
+		for (i = 0; i < sent; i++)
+			st->uplink_tx_bytes += rte_pktmbuf_pkt_len(out[u][i]);
+		st->uplink_tx_pkts += sent;
+		for (i = sent; i < nb_out[u]; i++)
+			wgd_drop(st, out[u][i], WGD_DROP_TX_FULL);
+	}
+}
+
+void
+wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
+	     uint16_t txq, struct wgd_peer *const peers[],
+	     struct rte_mbuf *pkts[], unsigned int n, uint64_t now)
+{
+	const struct wg_aead_driver *drv = wgd.aead_driver;
+	struct wg_aead_op ops[WGD_BURST];
+	struct seal_item items[WGD_BURST];
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct wgd_peer *p = peers[i];
+		struct wg_keypair *kp = atomic_load(&p->core->keypairs.current);
+		struct wgd_path *path = atomic_load(&p->path);
+		struct wgd_event ev = { .type = WGD_EV_HANDSHAKE,
+					.peer_id = p->id };
+		uint64_t counter;
+
+		if (kp == NULL || !wg_keypair_can_send(kp, now)) {
+			stage(st, p, pkts[i], true);
+			continue;
+		}
+		if (path == NULL) {
+			stage(st, p, pkts[i], false);
+			continue;
+		}
+		counter = atomic_fetch_add(&kp->send_counter, 1);
+		if (counter >= WG_REJECT_AFTER_MESSAGES) {
+			stage(st, p, pkts[i], true);
+			continue;
+		}
+		if (wants_rekey(kp, counter, now))
+			wgd_event_raise(st, p, &ev);
+		items[k].m = pkts[i];
+		items[k].peer = p;
+		items[k].path = path;
+		items[k].inner_len = rte_pktmbuf_pkt_len(pkts[i]);
+		if (seal_prepare(st, pkts[i], kp, counter, &ops[k]))
+			k++;
+	}
+	if (k == 0)
+		return;
+	drv->seal(aead, ops, k);
+	st->crypto_batches++;
+	st->encrypted += k;
+	send_sealed(st, txq, items, k, now);
+}

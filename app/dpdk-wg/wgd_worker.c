@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcores: poll uplink RX queues (open transport data in batches,
+ * pass handshakes, ARP and ND to the control lcore) and the TUN queue
+ * (seal for the peer AllowedIPs names). No locks, no allocation per
+ * packet; an RCU quiescent state per loop.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_prefetch.h>
+
+#include "wg_allowedips.h"
+#include "wgd.h"
+
+struct open_item {
+	struct rte_mbuf *m;
+	struct wg_keypair *kp;
+	uint64_t counter;
+	uint16_t uplink;
+	uint16_t payload_off;
+	struct wg_endpoint src;
+};
+
+static bool
+our_address(const struct wgd_uplink *up, const struct wg_endpoint *dst)
+{
+	if (dst->family == WG_AF_INET)
+		return up->has4 && memcmp(dst->addr.v4, up->addr4, 4) == 0;
+	return up->has6 && memcmp(dst->addr.v6, up->addr6, 16) == 0;
+}
+
+static void
+to_control(struct wgd_lcore_stats *st, struct rte_mbuf *m)
+{
+	if (rte_ring_mp_enqueue(wgd.ctrl_ring, m) != 0)
+		wgd_drop(st, m, WGD_DROP_CTRL_RING_FULL);
+}
+
+/* Length of the IP packet at p (of len bytes), 0 if it is not one. */
+static uint32_t
+inner_ip_len(const uint8_t *p, uint32_t len)
+{
+	uint32_t tot;
+
+	if (len >= 20 && (p[0] >> 4) == 4) {
+		tot = (uint32_t)p[2] << 8 | p[3];
+		return tot >= 20 && tot <= len ? tot : 0;
+	}
+	if (len >= 40 && (p[0] >> 4) == 6) {
+		tot = 40 + ((uint32_t)p[4] << 8 | p[5]);
+		return tot <= len ? tot : 0;
+	}
+	return 0;
+}
+
+/* After authentication: replay window, inner packet checks, events. */
+static bool
+open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
+	    uint64_t now, uint32_t *inner_len)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	struct wg_peer *core = it->kp->entry.peer;
+	struct wgd_peer *p = wgd_peer_of(core);
+	struct wgd_path *path = atomic_load(&p->path);
+	unsigned int reason;
+	uint8_t *plain;
+
+	reason = wg_data_check_replay(it->kp, it->counter);
+	if (reason != WG_DROP_NONE) {
+		wgd_drop(st, it->m, reason);
+		return false;
+	}
+	if (it->kp == atomic_load(&core->keypairs.next)) {
+		struct wgd_event ev = { .type = WGD_EV_CONFIRM,
+					.peer_id = p->id, .kp = it->kp };
+		wgd_event_raise(st, p, &ev);
+	}
+	if (path == NULL || path->uplink != it->uplink ||
+	    !wg_endpoint_equal(&path->net.dst, &it->src)) {
+		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
+					.src = it->src, .uplink = it->uplink };
+		wgd_event_raise(st, p, &ev);
+	}
+	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN,
+				  memory_order_relaxed);
+	if (plain_len == 0) {         /* keepalive */
+		rte_pktmbuf_free(it->m);
+		return false;
+	}
+	plain = rte_pktmbuf_mtod_offset(it->m, uint8_t *, it->payload_off +
+					WG_MSG_DATA_HEADER_LEN);
+	*inner_len = inner_ip_len(plain, plain_len);
+	if (*inner_len == 0) {
+		wgd_drop(st, it->m, WGD_DROP_BAD_INNER);
+		return false;
+	}
+	atomic_store_explicit(&p->rx_data_ns, now, memory_order_relaxed);
+	return true;
+}
+
+static void
+open_burst(struct wgd_worker *w, struct open_item *items, unsigned int n,
+	   uint64_t now)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	struct wg_aead_op ops[WGD_BURST];
+	const uint8_t *inner[WGD_BURST];
+	struct rte_mbuf *out[WGD_BURST];
+	uint32_t ids[WGD_BURST], lens[WGD_BURST];
+	struct open_item *acc[WGD_BURST];
+	unsigned int i, k = 0, nout = 0, sent;
+
+	for (i = 0; i < n; i++) {
+		struct wg_msg_data *hdr = rte_pktmbuf_mtod_offset(items[i].m,
+				struct wg_msg_data *, items[i].payload_off);
+		uint32_t len = rte_pktmbuf_pkt_len(items[i].m) -
+			       items[i].payload_off - WG_MSG_DATA_MIN_LEN;
+
+		ops[i].key = items[i].kp->recv_key;
+		ops[i].counter = items[i].counter;
+		ops[i].data = hdr->encrypted_data;
+		ops[i].len = len;
+		ops[i].tag = hdr->encrypted_data + len;
+	}
+	wgd.aead_driver->open(w->aead, ops, n);
+	st->crypto_batches++;
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].status != 0) {
+			wgd_drop(st, items[i].m, WG_DROP_DATA_AUTH);
+			continue;
+		}
+		if (!open_accept(w, &items[i], ops[i].len, now, &lens[k]))
+			continue;
+		inner[k] = ops[i].data;
+		acc[k++] = &items[i];
+	}
+	st->decrypted += k;
+	if (k == 0)
+		return;
+
+	/* Cryptokey routing: the inner source must be one of the
+	 * AllowedIPs of the peer whose key opened it. */
+	wg_allowedips_lookup(atomic_load(&wgd.allowedips), inner, k, true, ids);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = acc[i]->m;
+
+		if (ids[i] != wgd_peer_of(acc[i]->kp->entry.peer)->id) {
+			wgd_drop(st, m, WGD_DROP_ALLOWEDIPS_RX);
+			continue;
+		}
+		rte_pktmbuf_adj(m, acc[i]->payload_off + WG_MSG_DATA_HEADER_LEN);
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - lens[i]);
+		out[nout++] = m;
+	}
+	sent = rte_eth_tx_burst(wgd.tun_port, w->txq, out, (uint16_t)nout);
+	st->tun_tx_pkts += sent;
+	for (i = sent; i < nout; i++)
+		wgd_drop(st, out[i], WGD_DROP_TX_FULL);
+}
+
+/* Sort one frame from an uplink; transport data joins the open batch. */
+static void
+uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
+		struct open_item *items, unsigned int *nitems, uint64_t now)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	const struct wgd_uplink *up = &wgd.uplinks[uplink];
+	struct wg_net_info info;
+	enum wg_drop_reason reason;
+	struct open_item *it;
+	const uint8_t *payload;
+	int r;
+
+	switch (wg_net_parse(m, &info)) {
+	case WG_NET_UDP:
+		break;
+	case WG_NET_ARP:
+	case WG_NET_ND:
+		to_control(st, m);
+		return;
+	case WG_NET_OTHER:
+		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
+		return;
+	default:
+		wgd_drop(st, m, WGD_DROP_MALFORMED);
+		return;
+	}
+	if (info.dst.port != wgd.listen_port_be ||
+	    !our_address(up, &info.dst)) {
+		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
+		return;
+	}
+	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, info.payload_off);
+	switch (wg_msg_classify(payload, info.payload_len, &r)) {
+	case WG_MSG_DATA:
+		break;
+	case WG_MSG_INVALID:
+		wgd_drop(st, m, (unsigned int)r);
+		return;
+	default:
+		to_control(st, m);
+		return;
+	}
+	/* Drop what would be a frame's trailing padding: the UDP length
+	 * says where the message ends. */
+	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - info.payload_off -
+			 info.payload_len);
+	it = &items[*nitems];
+	it->kp = wgd_keypair_lookup(payload, now, &reason);
+	if (it->kp == NULL) {
+		wgd_drop(st, m, reason);
+		return;
+	}
+	it->m = m;
+	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
+	it->uplink = uplink;
+	it->payload_off = info.payload_off;
+	it->src = info.src;
+	(*nitems)++;
+}
+
+static void
+uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
+	  unsigned int n, uint64_t now)
+{
+	struct open_item items[WGD_BURST];
+	unsigned int i, nitems = 0;
+
+	w->stats.uplink_rx_pkts += n;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->stats.uplink_rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		uplink_classify(w, uplink, pkts[i], items, &nitems, now);
+	}
+	if (nitems > 0)
+		open_burst(w, items, nitems, now);
+}
+
+static void
+tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
+       uint64_t now)
+{
+	const uint8_t *ips[WGD_BURST];
+	struct wgd_peer *peers[WGD_BURST];
+	struct rte_mbuf *keep[WGD_BURST];
+	uint32_t ids[WGD_BURST];
+	unsigned int i, k = 0;
+
+	w->stats.tun_rx_pkts += n;
+	/* Only whole IP headers go to the lookup: NULL finds no peer. */
+	for (i = 0; i < n; i++) {
+		ips[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		if (inner_ip_len(ips[i], rte_pktmbuf_data_len(pkts[i])) == 0)
+			ips[i] = NULL;
+	}
+	wg_allowedips_lookup(atomic_load(&wgd.allowedips), ips, n, false, ids);
+	for (i = 0; i < n; i++) {
+		if (ids[i] == 0 || ids[i] > wgd.nb_peers) {
+			wgd_drop(&w->stats, pkts[i], WGD_DROP_NO_PEER);
+			continue;
+		}
+		peers[k] = &wgd.peers[ids[i]];
+		keep[k++] = pkts[i];
+	}
+	if (k > 0)
+		wgd_tx_burst(w->aead, &w->stats, w->txq, peers, keep, k, now);
+}
+
+int
+wgd_worker_main(void *arg)
+{
+	struct wgd_worker *w = arg;
+	struct rte_mbuf *pkts[WGD_BURST];
+	unsigned int i;
+	uint16_t n;
+
+	rte_rcu_qsbr_thread_register(wgd.qsbr, w->index);
+	rte_rcu_qsbr_thread_online(wgd.qsbr, w->index);
+	while (!wgd.quit) {
+		uint64_t now = wgd_now();
+
+		for (i = 0; i < w->nb_rx; i++) {
+			n = rte_eth_rx_burst(w->rx[i].port_id,
+					     w->rx[i].queue_id, pkts, WGD_BURST);
+			if (n == 0)
+				continue;
+			if (w->rx[i].uplink < 0)
+				tun_rx(w, pkts, n, now);
+			else
+				uplink_rx(w, (uint16_t)w->rx[i].uplink, pkts,
+					  n, now);
+		}
+		rte_rcu_qsbr_quiescent(wgd.qsbr, w->index);
+	}
+	rte_rcu_qsbr_thread_offline(wgd.qsbr, w->index);
+	rte_rcu_qsbr_thread_unregister(wgd.qsbr, w->index);
+	return 0;
+}
