@@ -19,6 +19,7 @@
 #include <rte_log.h>
 
 #include "wgd.h"
+#include "wgd_neigh.h"
 
 struct wgd wgd;
 
@@ -232,8 +233,9 @@ setup(void)
 	RTE_LOG(INFO, USER1, "crypto: %s/%s\n", drv->name,
 		drv->ctx_arch(wgd.ctrl_aead));
 
-	if (wgd_control_init() != 0 || wgd_ports_init() != 0 ||
-	    wgd_tun_create() != 0 || wgd_peers_init() != 0)
+	if (wgd_ports_init() != 0 || wgd_tun_create() != 0 ||
+	    wgd_control_init() != 0 || wgd_neigh_init() != 0 ||
+	    wgd_peers_init() != 0)
 		return -1;
 	assign_queues();
 	return 0;
@@ -297,6 +299,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	wgd_stats_print();
 	wgd_peers_free();
+	wgd_neigh_free();
 	wgd_ports_close();
 	wg_conf_free(wgd.conf);
 	rte_eal_cleanup();

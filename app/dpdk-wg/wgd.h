@@ -158,6 +158,7 @@ struct wgd {
 
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *ctrl_ring;           /**< handshake, ARP, ND mbufs */
+	struct rte_ring *ctrl_tx_ring;        /**< control lcore's frames out */
 	struct rte_ring *event_ring;          /**< struct wgd_event elements */
 	struct rte_rcu_qsbr_dq *defer_queue;  /**< keypairs, after a grace period */
 	struct rte_rcu_qsbr_dq *path_defer_queue;
@@ -165,7 +166,6 @@ struct wgd {
 	const struct wg_aead_driver *aead_driver;
 	struct wgd_worker workers[WGD_MAX_WORKERS];
 	unsigned int nb_workers;
-	uint16_t ctrl_txq;                    /**< control lcore's TX queue */
 	struct wg_aead_ctx *ctrl_aead;
 	struct wgd_lcore_stats ctrl_stats;
 
@@ -201,12 +201,13 @@ struct wg_keypair *wgd_keypair_lookup(const void *msg, uint64_t now,
 /* wgd_tx.c */
 /**
  * Seal n inner packets for their peers and send them: pads, seals in one
- * batch, adds outer headers and transmits on queue txq of each uplink.
+ * batch, adds outer headers and transmits on queue txq of each uplink
+ * (-1: through the control lcore's ring).
  * peers[i] is the peer of pkts[i]; packets with no keypair or path are
  * staged and a handshake is asked for.
  */
 void wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
-		  uint16_t txq, struct wgd_peer *const peers[],
+		  int txq, struct wgd_peer *const peers[],
 		  struct rte_mbuf *pkts[], unsigned int n, uint64_t now);
 /** Raise an event for the control lcore unless one of its kind is in
  * flight for the peer. */

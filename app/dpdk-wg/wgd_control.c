@@ -45,33 +45,35 @@ msg_mbuf(const void *msg, size_t len)
 	return m;
 }
 
-/* Send a WireGuard message on an uplink from the control lcore. */
-static void
-ctrl_send(uint16_t uplink, const struct wg_net_path *path, struct rte_mbuf *m)
+/*
+ * The control lcore has no TX queue of its own: ports with a single queue
+ * (net_af_packet, net_af_xdp on one queue) must work. Its frames go
+ * through a ring that worker 0 drains onto its own queues.
+ */
+void
+wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m)
 {
-	struct wgd_uplink *up = &wgd.uplinks[uplink];
 	struct wgd_lcore_stats *st = &wgd.ctrl_stats;
 
-	if (wg_net_encap(m, path, up->tx_cksum_offload) != 0) {
-		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
-		return;
-	}
+	m->port = wgd.uplinks[uplink].port_id;
 	st->uplink_tx_bytes += rte_pktmbuf_pkt_len(m);
-	if (rte_eth_tx_burst(up->port_id, wgd.ctrl_txq, &m, 1) == 1)
+	if (rte_ring_mp_enqueue(wgd.ctrl_tx_ring, m) == 0)
 		st->uplink_tx_pkts++;
 	else
 		wgd_drop(st, m, WGD_DROP_TX_FULL);
 }
 
-void
-wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m)
+/* Send a WireGuard message on an uplink from the control lcore. */
+static void
+ctrl_send(uint16_t uplink, const struct wg_net_path *path, struct rte_mbuf *m)
 {
 	struct wgd_uplink *up = &wgd.uplinks[uplink];
 
-	if (rte_eth_tx_burst(up->port_id, wgd.ctrl_txq, &m, 1) == 1)
-		wgd.ctrl_stats.uplink_tx_pkts++;
-	else
-		wgd_drop(&wgd.ctrl_stats, m, WGD_DROP_TX_FULL);
+	if (wg_net_encap(m, path, up->tx_cksum_offload) != 0) {
+		wgd_drop(&wgd.ctrl_stats, m, WGD_DROP_NO_HEADROOM);
+		return;
+	}
+	wgd_ctrl_send_raw(uplink, m);
 }
 
 /* ---- hooks of the protocol core ---- */
@@ -127,7 +129,7 @@ flush_staged(struct wgd_peer *p)
 					      WGD_BURST, NULL)) > 0) {
 		for (i = 0; i < n; i++)
 			peers[i] = p;
-		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, wgd.ctrl_txq,
+		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, -1,
 			     peers, pkts, n, wgd_now());
 		total += n;
 	}
@@ -551,6 +553,8 @@ wgd_control_init(void)
 		return -1;
 	wgd.ctrl_ring = rte_ring_create("wgd_ctrl", WGD_CTRL_RING_SIZE,
 					(int)rte_socket_id(), RING_F_SC_DEQ);
+	wgd.ctrl_tx_ring = rte_ring_create("wgd_ctrl_tx", WGD_CTRL_RING_SIZE,
+					   (int)rte_socket_id(), RING_F_SC_DEQ);
 	wgd.event_ring = rte_ring_create_elem("wgd_events",
 					      sizeof(struct wgd_event),
 					      WGD_EVENT_RING_SIZE,
@@ -563,7 +567,8 @@ wgd_control_init(void)
 	dq.name = "wgd_path_dq";
 	dq.free_fn = free_path;
 	wgd.path_defer_queue = rte_rcu_qsbr_dq_create(&dq);
-	if (wgd.ctrl_ring == NULL || wgd.event_ring == NULL ||
+	if (wgd.ctrl_ring == NULL || wgd.ctrl_tx_ring == NULL ||
+	    wgd.event_ring == NULL ||
 	    wgd.defer_queue == NULL || wgd.path_defer_queue == NULL) {
 		fprintf(stderr, "dpdk-wg: cannot create control rings: %s\n",
 			rte_strerror(rte_errno));
@@ -575,5 +580,5 @@ wgd_control_init(void)
 		fprintf(stderr, "dpdk-wg: cannot create the interface\n");
 		return -1;
 	}
-	return wgd_neigh_init();
+	return 0;
 }

@@ -137,13 +137,15 @@ wgd_ports_init(void)
 			}
 		}
 		up->nb_rxq = wgd.nb_workers;
-		up->nb_txq = wgd.nb_workers + 1;
+		up->nb_txq = wgd.nb_workers;
 		ret = wgd_port_setup(up->port_id, up->nb_rxq, up->nb_txq,
 				     &up->tx_cksum_offload);
 		if (ret != 0) {
-			fprintf(stderr, "%s:%u: cannot start port '%s': %s\n",
-				wgd.conf_path, up->conf->line, up->conf->port,
-				rte_strerror(-ret));
+			fprintf(stderr, "%s:%u: cannot start port '%s' with %u "
+				"queue(s), one per worker (net_af_packet: "
+				"qpairs=%u): %s\n", wgd.conf_path,
+				up->conf->line, up->conf->port, up->nb_rxq,
+				up->nb_rxq, rte_strerror(-ret));
 			return -1;
 		}
 		rte_eth_macaddr_get(up->port_id, &up->mac);
@@ -153,7 +155,6 @@ wgd_ports_init(void)
 		uplink_addresses(up);
 		wgd.nb_uplinks++;
 	}
-	wgd.ctrl_txq = wgd.nb_workers;
 	return 0;
 }
 

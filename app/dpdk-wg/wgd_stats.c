@@ -61,18 +61,27 @@ static void
 print_peer(const struct wgd_peer *p, uint64_t real_now)
 {
 	const struct wg_peer *core = p->core;
-	char key[45], ep[WG_CONF_ENDPOINT_STRLEN] = "(none)";
-	uint64_t hs = core->last_handshake_realtime;
+	const struct wgd_path *path = atomic_load(&p->path);
+	char key[45], ep[WG_CONF_ENDPOINT_STRLEN] = "(none)", hs[32] = "never";
+	char via[64] = "unresolved";
 
 	wg_key_to_base64(key, core->public_key);
 	if (core->endpoint.family != WG_AF_NONE)
 		wg_conf_format_endpoint(&core->endpoint, ep, sizeof(ep));
-	printf("  peer %s endpoint %s rx %" PRIu64 " B tx %" PRIu64 " B "
-	       "handshake %s%" PRIu64 "%s\n", key, ep,
-	       atomic_load(&p->rx_bytes), atomic_load(&p->tx_bytes),
-	       hs ? "" : "(never)",
-	       hs ? (uint64_t)((real_now - hs) / WG_NS_PER_SEC) : 0,
-	       hs ? " s ago" : "");
+	if (core->last_handshake_realtime != 0)
+		snprintf(hs, sizeof(hs), "%" PRIu64 " s ago",
+			 (uint64_t)((real_now - core->last_handshake_realtime) /
+				    WG_NS_PER_SEC));
+	if (path != NULL)
+		snprintf(via, sizeof(via), "%s via %02x:%02x:%02x:%02x:%02x:%02x",
+			 wgd.uplinks[path->uplink].conf->name,
+			 path->net.dst_mac[0], path->net.dst_mac[1],
+			 path->net.dst_mac[2], path->net.dst_mac[3],
+			 path->net.dst_mac[4], path->net.dst_mac[5]);
+	printf("  peer %s endpoint %s path %s rx %" PRIu64 " B tx %" PRIu64
+	       " B handshake %s staged %u\n", key, ep, via,
+	       atomic_load(&p->rx_bytes), atomic_load(&p->tx_bytes), hs,
+	       rte_ring_count(p->staged));
 }
 
 void

@@ -93,7 +93,7 @@ seal_prepare(struct wgd_lcore_stats *st, struct rte_mbuf *m,
 }
 
 static void
-send_sealed(struct wgd_lcore_stats *st, uint16_t txq, struct seal_item *items,
+send_sealed(struct wgd_lcore_stats *st, int txq, struct seal_item *items,
 	    unsigned int n, uint64_t now)
 {
 	struct rte_mbuf *out[WGD_MAX_UPLINKS][WGD_BURST];
@@ -117,12 +117,17 @@ send_sealed(struct wgd_lcore_stats *st, uint16_t txq, struct seal_item *items,
 					      memory_order_relaxed);
 		atomic_fetch_add_explicit(&it->peer->tx_bytes, wire_len,
 					  memory_order_relaxed);
-		out[it->path->uplink][nb_out[it->path->uplink]++] = it->m;
+		if (txq < 0)
+			wgd_ctrl_send_raw(it->path->uplink, it->m);
+		else
+			out[it->path->uplink][nb_out[it->path->uplink]++] =
+				it->m;
 	}
 	for (u = 0; u < wgd.nb_uplinks; u++) {
 		if (nb_out[u] == 0)
 			continue;
-		sent = rte_eth_tx_burst(wgd.uplinks[u].port_id, txq, out[u],
+		sent = rte_eth_tx_burst(wgd.uplinks[u].port_id, (uint16_t)txq,
+					out[u],
 					(uint16_t)nb_out[u]);
 		for (i = 0; i < sent; i++)
 			st->uplink_tx_bytes += rte_pktmbuf_pkt_len(out[u][i]);
@@ -134,7 +139,7 @@ send_sealed(struct wgd_lcore_stats *st, uint16_t txq, struct seal_item *items,
 
 void
 wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
-	     uint16_t txq, struct wgd_peer *const peers[],
+	     int txq, struct wgd_peer *const peers[],
 	     struct rte_mbuf *pkts[], unsigned int n, uint64_t now)
 {
 	const struct wg_aead_driver *drv = wgd.aead_driver;

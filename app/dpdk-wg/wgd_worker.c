@@ -271,6 +271,20 @@ tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 		wgd_tx_burst(w->aead, &w->stats, w->txq, peers, keep, k, now);
 }
 
+/* Worker 0 sends what the control lcore queued, on its own TX queues. */
+static void
+ctrl_tx_drain(struct wgd_worker *w)
+{
+	struct rte_mbuf *pkts[WGD_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(wgd.ctrl_tx_ring, (void **)pkts,
+				      WGD_BURST, NULL);
+	for (i = 0; i < n; i++)
+		if (rte_eth_tx_burst(pkts[i]->port, w->txq, &pkts[i], 1) != 1)
+			wgd_drop(&w->stats, pkts[i], WGD_DROP_TX_FULL);
+}
+
 int
 wgd_worker_main(void *arg)
 {
@@ -295,6 +309,8 @@ wgd_worker_main(void *arg)
 				uplink_rx(w, (uint16_t)w->rx[i].uplink, pkts,
 					  n, now);
 		}
+		if (w->index == 0)
+			ctrl_tx_drain(w);
 		rte_rcu_qsbr_quiescent(wgd.qsbr, w->index);
 	}
 	rte_rcu_qsbr_thread_offline(wgd.qsbr, w->index);
