@@ -14,7 +14,7 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
-#define POOL_MBUFS 32767
+#define POOL_MBUFS 16383
 #define POOL_CACHE 256
 
 /* A port by device name ("net_af_xdp0", "0000:3b:00.0") or by id. */
@@ -97,30 +97,15 @@ uplink_addresses(struct wgd_uplink *up)
 	}
 }
 
-int
-wgd_ports_init(void)
+/* Every uplink's port exists and is named once: checked before anything
+ * is started, so a bad file starts nothing. */
+static int
+ports_resolve(void)
 {
-	const struct wg_conf *conf = wgd.conf;
-	unsigned int i;
-	int ret;
-
-	if (conf->nuplinks > WGD_MAX_UPLINKS) {
-		fprintf(stderr, "dpdk-wg: at most %u uplinks\n",
-			WGD_MAX_UPLINKS);
-		return -1;
-	}
-	wgd.pool = rte_pktmbuf_pool_create("wgd_mbufs", POOL_MBUFS, POOL_CACHE,
-					   0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   rte_socket_id());
-	if (wgd.pool == NULL) {
-		fprintf(stderr, "dpdk-wg: cannot create mbuf pool: %s\n",
-			rte_strerror(rte_errno));
-		return -1;
-	}
-	for (i = 0; i < conf->nuplinks; i++) {
+	for (unsigned int i = 0; i < wgd.conf->nuplinks; i++) {
 		struct wgd_uplink *up = &wgd.uplinks[i];
 
-		up->conf = &conf->uplinks[i];
+		up->conf = &wgd.conf->uplinks[i];
 		if (resolve_port(up->conf->port, &up->port_id) != 0) {
 			fprintf(stderr, "%s:%u: port '%s' does not exist "
 				"(DPDK device name, PCI address or port id)\n",
@@ -136,6 +121,35 @@ wgd_ports_init(void)
 				return -1;
 			}
 		}
+	}
+	return 0;
+}
+
+int
+wgd_ports_init(void)
+{
+	const struct wg_conf *conf = wgd.conf;
+	unsigned int i;
+	int ret;
+
+	if (conf->nuplinks > WGD_MAX_UPLINKS) {
+		fprintf(stderr, "dpdk-wg: at most %u uplinks\n",
+			WGD_MAX_UPLINKS);
+		return -1;
+	}
+	if (ports_resolve() != 0)
+		return -1;
+	wgd.pool = rte_pktmbuf_pool_create("wgd_mbufs", POOL_MBUFS, POOL_CACHE,
+					   0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   rte_socket_id());
+	if (wgd.pool == NULL) {
+		fprintf(stderr, "dpdk-wg: cannot create mbuf pool: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	for (i = 0; i < conf->nuplinks; i++) {
+		struct wgd_uplink *up = &wgd.uplinks[i];
+
 		up->nb_rxq = wgd.nb_workers;
 		up->nb_txq = wgd.nb_workers;
 		ret = wgd_port_setup(up->port_id, up->nb_rxq, up->nb_txq,
@@ -149,8 +163,8 @@ wgd_ports_init(void)
 			return -1;
 		}
 		rte_eth_macaddr_get(up->port_id, &up->mac);
-		/* Frames for our address arrive as unicast to our MAC; ARP
-		 * and ND use broadcast and multicast. */
+		/* ARP uses broadcast; ND the solicited-node multicast
+		 * groups of our addresses. */
 		rte_eth_allmulticast_enable(up->port_id);
 		uplink_addresses(up);
 		wgd.nb_uplinks++;
