@@ -93,11 +93,18 @@ enum wgd_event_type {
 struct wgd_event {
 	uint32_t type;
 	uint32_t peer_id;
-	struct wg_keypair *kp;
-	struct wg_endpoint src;
-	uint16_t uplink;
+	struct wg_keypair *kp;     /**< CONFIRM */
+	uint16_t uplink;           /**< ROAM: where it came from */
 	uint16_t pad;
+	struct wg_net_path back;   /**< ROAM: the way back to the sender */
 };
+
+/* Ring elements are a multiple of 4 bytes. */
+_Static_assert(sizeof(struct wgd_event) % 4 == 0, "event size");
+
+/** The way back to whoever sent frame m (parsed into info). */
+void wgd_reverse_path(const struct wg_net_info *info,
+		      const struct rte_mbuf *m, struct wg_net_path *path);
 
 /** A peer as the data path sees it. */
 struct wgd_peer {

@@ -155,8 +155,13 @@ hook_send_keepalive(void *arg, struct wg_peer *core)
 	uint64_t counter;
 
 	(void)arg;
-	if (path == NULL)
+	if (path == NULL) {
+		/* No way out yet: a keepalive with no session asks for
+		 * one, as the kernel's does. */
+		if (atomic_load(&core->keypairs.current) == NULL)
+			wg_peer_send_initiation(core, false);
 		return;
+	}
 	kp = wg_send_prepare(core, &counter);
 	if (kp == NULL)
 		return;
@@ -354,9 +359,9 @@ wgd_paths_refresh(void)
 /* ---- packets from the workers ---- */
 
 /* The way back to whoever sent the frame: its MAC, our address. */
-static void
-reverse_path(const struct wg_net_info *info, const struct rte_mbuf *m,
-	     struct wg_net_path *path)
+void
+wgd_reverse_path(const struct wg_net_info *info, const struct rte_mbuf *m,
+		 struct wg_net_path *path)
 {
 	const struct rte_ether_hdr *eth =
 		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -381,7 +386,7 @@ handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
 
 	rx_ctx.valid = true;
 	rx_ctx.uplink = uplink;
-	reverse_path(info, m, &rx_ctx.path);
+	wgd_reverse_path(info, m, &rx_ctx.path);
 	reason = wg_receive_handshake(wgd.dev, payload, info->payload_len,
 				      &info->src, under_load);
 	if (reason != WG_DROP_NONE)
@@ -438,11 +443,17 @@ handle_event(const struct wgd_event *ev)
 		wg_peer_confirm_keypair(p->core, ev->kp);
 		break;
 	case WGD_EV_ROAM:
+		/* Answer where it came from, through the MAC it came from,
+		 * as for a handshake. */
+		rx_ctx.valid = true;
+		rx_ctx.uplink = ev->uplink;
+		rx_ctx.path = ev->back;
 		p->uplink_hint = (int16_t)ev->uplink;
-		if (!wg_endpoint_equal(&p->core->endpoint, &ev->src))
-			wg_peer_set_endpoint(p->core, &ev->src);
+		if (!wg_endpoint_equal(&p->core->endpoint, &ev->back.dst))
+			wg_peer_set_endpoint(p->core, &ev->back.dst);
 		else
 			wgd_peer_update_path(p);
+		rx_ctx.valid = false;
 		break;
 	case WGD_EV_HANDSHAKE:
 		wg_peer_send_initiation(p->core, false);

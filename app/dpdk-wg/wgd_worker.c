@@ -20,7 +20,7 @@ struct open_item {
 	uint64_t counter;
 	uint16_t uplink;
 	uint16_t payload_off;
-	struct wg_endpoint src;
+	struct wg_net_info info;
 };
 
 static bool
@@ -78,9 +78,11 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 		wgd_event_raise(st, p, &ev);
 	}
 	if (path == NULL || path->uplink != it->uplink ||
-	    !wg_endpoint_equal(&path->net.dst, &it->src)) {
+	    !wg_endpoint_equal(&path->net.dst, &it->info.src)) {
 		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
-					.src = it->src, .uplink = it->uplink };
+					.uplink = it->uplink };
+
+		wgd_reverse_path(&it->info, it->m, &ev.back);
 		wgd_event_raise(st, p, &ev);
 	}
 	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
@@ -175,6 +177,11 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 	const uint8_t *payload;
 	int r;
 
+	/* Headers and payload are read in place: one segment. */
+	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {
+		wgd_drop(st, m, WGD_DROP_MALFORMED);
+		return;
+	}
 	switch (wg_net_parse(m, &info)) {
 	case WG_NET_UDP:
 		break;
@@ -219,7 +226,7 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
 	it->uplink = uplink;
 	it->payload_off = info.payload_off;
-	it->src = info.src;
+	it->info = info;
 	(*nitems)++;
 }
 
