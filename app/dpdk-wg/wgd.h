@@ -230,8 +230,10 @@ int wgd_worker_main(void *arg);
 int wgd_control_init(void);
 /** Recompute a peer's path from its endpoint and publish it. */
 void wgd_peer_update_path(struct wgd_peer *p);
-/** Retry paths that wait for a neighbour (after one resolved). */
+/** Rebuild every peer's path (a neighbour's MAC changed or resolved). */
 void wgd_paths_refresh(void);
+/** Keep the neighbour entries of the paths in use alive. */
+void wgd_paths_keepalive(void);
 /** Send a ready frame on an uplink from the control lcore. */
 void wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m);
 void wgd_control_loop(void);

@@ -320,18 +320,21 @@ wgd_peer_update_path(struct wgd_peer *p)
 	else
 		memcpy(path->net.src.addr.v6, up->addr6, 16);
 	path->net.dst = *ep;
-	/* Same next hop and MAC as the frame the endpoint came in. */
-	if (rx_ctx.valid && rx_ctx.uplink == u &&
-	    wg_endpoint_equal(&rx_ctx.path.dst, ep)) {
+	/* The neighbour table knows the next hop's MAC, or starts asking;
+	 * meanwhile a frame that just came from the endpoint tells which
+	 * MAC it came through. When the table learns (or the MAC changes),
+	 * wgd_paths_refresh() rebuilds the path from it. */
+	if (!wgd_neigh_route((uint16_t)u, ep, path->net.dst_mac,
+			     (uint8_t *)&path->net.src.addr)) {
+		if (!rx_ctx.valid || rx_ctx.uplink != u ||
+		    !wg_endpoint_equal(&rx_ctx.path.dst, ep)) {
+			free(path);
+			publish_path(p, NULL);
+			return;
+		}
 		memcpy(path->net.dst_mac, rx_ctx.path.dst_mac,
 		       RTE_ETHER_ADDR_LEN);
 		path->net.src = rx_ctx.path.src;
-	} else if (!wgd_neigh_route((uint16_t)u, ep, path->net.dst_mac,
-				    (uint8_t *)&path->net.src.addr)) {
-		/* Not resolved yet: the neighbour code calls us again. */
-		free(path);
-		publish_path(p, NULL);
-		return;
 	}
 	publish_path(p, path);
 	if (p->has_pending_hs) {
@@ -348,11 +351,22 @@ wgd_peer_update_path(struct wgd_peer *p)
 void
 wgd_paths_refresh(void)
 {
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
-		struct wgd_peer *p = &wgd.peers[i];
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
+		wgd_peer_update_path(&wgd.peers[i]);
+}
 
-		if (atomic_load(&p->path) == NULL)
-			wgd_peer_update_path(p);
+/* Resolve every next hop in use: keeps its neighbour entry alive, and a
+ * stale one is probed again, so a changed MAC is found. */
+void
+wgd_paths_keepalive(void)
+{
+	uint8_t mac[6], src[16];
+
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
+		struct wgd_path *path = atomic_load(&wgd.peers[i].path);
+
+		if (path != NULL)
+			wgd_neigh_route(path->uplink, &path->net.dst, mac, src);
 	}
 }
 
@@ -382,15 +396,12 @@ handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
 	 * initiation: the ring filling up is the sign. */
 	bool under_load = rte_ring_count(wgd.ctrl_ring) >
 			  WGD_CTRL_RING_SIZE / 8;
-	enum wg_drop_reason reason;
-
 	rx_ctx.valid = true;
 	rx_ctx.uplink = uplink;
 	wgd_reverse_path(info, m, &rx_ctx.path);
-	reason = wg_receive_handshake(wgd.dev, payload, info->payload_len,
-				      &info->src, under_load);
-	if (reason != WG_DROP_NONE)
-		wgd.ctrl_stats.drops[reason]++;
+	/* The device counts what it drops (wgd_stats_print adds it). */
+	(void)wg_receive_handshake(wgd.dev, payload, info->payload_len,
+				   &info->src, under_load);
 	rx_ctx.valid = false;
 }
 

@@ -174,6 +174,7 @@ wgd_neigh_tick(void)
 	if (now < next_poll)
 		return;
 	next_poll = now + POLL_NS;
+	wgd_paths_keepalive();
 	for (u = 0; u < wgd.nb_uplinks; u++) {
 		n = wg_neigh_poll(neigh[u].table, now, reqs, RTE_DIM(reqs));
 		for (i = 0; i < n; i++)
