@@ -70,15 +70,52 @@ struct wgd_uplink {
 	uint16_t nb_rxq, nb_txq;
 	struct rte_ether_addr mac;
 	bool tx_cksum_offload;
+	bool tx_multi_seg;         /**< can send mbuf chains */
 	uint8_t addr4[4];          /**< first IPv4 address, if has4 */
 	uint8_t addr6[16];
 	bool has4, has6;
 };
 
-/** Where a peer's sealed packets go: uplink and outer headers. */
+#define WGD_MAX_PATHS 8
+#define WGD_ARRIVALS 1024          /**< duplicate mode: first-arrival times */
+
+/** One way to a peer: an uplink, our address on it, an endpoint. */
 struct wgd_path {
 	uint16_t uplink;           /**< index in wgd.uplinks */
+	bool resolved;             /**< next hop known: can send */
+	bool learnt;               /**< seen, not configured */
 	struct wg_net_path net;
+};
+
+/**
+ * Every path of a peer and those its data goes out on, published as one
+ * immutable set (RCU). A path's index is its stats slot: stable while the
+ * peer lives, except that a new learnt path may take an old learnt one's.
+ */
+struct wgd_pathset {
+	unsigned int nb_paths;
+	unsigned int nb_tx;        /**< 0: nowhere to send yet */
+	uint8_t tx[WGD_MAX_PATHS]; /**< indices into path[] */
+	struct wgd_path path[WGD_MAX_PATHS];
+};
+
+/** Per path, per lcore (one writer each). */
+struct wgd_path_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t first;            /**< packets this path delivered first */
+	uint64_t dup;              /**< copies the replay window dropped */
+	uint64_t too_old;          /**< copies that came after the window */
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t max_counter;      /**< highest counter seen on the path */
+	uint64_t delay_sum_ns;     /**< duplicates: sum of lag behind first */
+	uint64_t delay_n;
+};
+
+/** When a counter first arrived, and on which path (duplicate mode). */
+struct wgd_arrival {
+	uint64_t counter;
+	uint64_t ns;
+	uint8_t slot;
 };
 
 /* Events a worker raises for the control lcore, on the event ring; a
@@ -111,9 +148,9 @@ struct wgd_peer {
 	uint32_t id;                          /**< 1-based, AllowedIPs userdata */
 	struct wg_peer *core;
 	const struct wg_conf_peer *conf;
-	/** Current path, or NULL: swapped by the control lcore, old one
+	/** Its paths, or NULL: swapped by the control lcore, the old set
 	 * freed after a grace period. */
-	_Atomic(struct wgd_path *) path;
+	_Atomic(struct wgd_pathset *) paths;
 	/** Packets waiting for a keypair or a path (MP/SC). */
 	struct rte_ring *staged;
 	/* Activity stamps (monotonic ns), written by workers, turned into
@@ -124,10 +161,18 @@ struct wgd_peer {
 	/** Events in flight (enum wgd_event_type bits): set by the worker
 	 * that raises one, cleared by the control lcore when handled. */
 	_Atomic uint32_t pending;
+	/** [lcore slot][path]: workers 0..n-1, then the control lcore. */
+	struct wgd_path_stats (*pstats)[WGD_MAX_PATHS];
+	struct wgd_arrival *arrivals;         /**< duplicate mode only */
 	/* Control lcore only. */
 	int16_t uplink_hint;                  /**< where the endpoint was seen */
 	bool has_pending_hs;                  /**< initiation waiting for a path */
 	uint8_t pending_hs[WG_MSG_INITIATION_LEN];
+	struct wgd_path cand[WGD_MAX_PATHS];  /**< every known path */
+	unsigned int nb_cand;
+	struct {
+		uint64_t rx, max_counter;
+	} prev[WGD_MAX_PATHS];                /**< at the last stats print */
 };
 
 struct wgd_worker {
@@ -209,13 +254,20 @@ struct wg_keypair *wgd_keypair_lookup(const void *msg, uint64_t now,
 /**
  * Seal n inner packets for their peers and send them: pads, seals in one
  * batch, adds outer headers and transmits on queue txq of each uplink
- * (-1: through the control lcore's ring).
- * peers[i] is the peer of pkts[i]; packets with no keypair or path are
- * staged and a handshake is asked for.
+ * (-1: through the control lcore's ring), on every path the peer's data
+ * takes. lslot is the caller's stats slot (worker index; nb_workers for
+ * the control lcore). Packets with no keypair or path are staged and a
+ * handshake is asked for.
  */
 void wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
-		  int txq, struct wgd_peer *const peers[],
+		  unsigned int lslot, int txq, struct wgd_peer *const peers[],
 		  struct rte_mbuf *pkts[], unsigned int n, uint64_t now);
+/** Send one sealed message m on the tx paths of ps (copies share its
+ * data); out: NULL to send at once. */
+void wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
+		     struct wgd_peer *p, const struct wgd_pathset *ps,
+		     struct rte_mbuf *m, uint32_t inner_len, uint64_t now,
+		     void *out);
 /** Raise an event for the control lcore unless one of its kind is in
  * flight for the peer. */
 void wgd_event_raise(struct wgd_lcore_stats *st, struct wgd_peer *p,
@@ -228,14 +280,37 @@ int wgd_worker_main(void *arg);
 
 /* wgd_control.c */
 int wgd_control_init(void);
-/** Recompute a peer's path from its endpoint and publish it. */
-void wgd_peer_update_path(struct wgd_peer *p);
-/** Rebuild every peer's path (a neighbour's MAC changed or resolved). */
+/** Send a ready frame on an uplink from the control lcore. */
+void wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m);
+/** Send a WireGuard message on a path from the control lcore. */
+void wgd_ctrl_send(uint16_t uplink, const struct wg_net_path *path,
+		   struct rte_mbuf *m);
+/** A copy of a WireGuard message in a new mbuf, or NULL. */
+struct rte_mbuf *wgd_msg_mbuf(const void *msg, size_t len);
+/** Seal and send what waited for a keypair or a path. */
+unsigned int wgd_flush_staged(struct wgd_peer *p);
+
+/* wgd_path.c */
+/** The configured paths of a peer: its uplinks times its endpoints. */
+void wgd_paths_init(struct wgd_peer *p);
+/**
+ * Rebuild and publish a peer's path set. seen (may be NULL) is the way
+ * back to a sender that just authenticated on seen_uplink: its endpoint
+ * becomes a path, and its MAC serves until the neighbour resolves.
+ */
+void wgd_peer_update_path(struct wgd_peer *p, int seen_uplink,
+			  const struct wg_net_path *seen);
+/** Rebuild every peer's paths (a neighbour's MAC changed or resolved). */
 void wgd_paths_refresh(void);
 /** Keep the neighbour entries of the paths in use alive. */
 void wgd_paths_keepalive(void);
-/** Send a ready frame on an uplink from the control lcore. */
-void wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m);
+/** The path a frame from src on uplink came by, or -1. */
+int wgd_path_find(const struct wgd_pathset *ps, uint16_t uplink,
+		  const struct wg_endpoint *src);
+/** rte_rcu_qsbr_dq free callback for path sets. */
+void wgd_pathset_free(void *arg, void *entries, unsigned int n);
+/** Print a peer's paths (stats table). */
+void wgd_paths_print(struct wgd_peer *p);
 void wgd_control_loop(void);
 void wgd_stats_print(void);
 

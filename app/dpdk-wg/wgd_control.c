@@ -28,8 +28,8 @@ static struct {
 	struct wg_net_path path;    /**< back to the sender */
 } rx_ctx;
 
-static struct rte_mbuf *
-msg_mbuf(const void *msg, size_t len)
+struct rte_mbuf *
+wgd_msg_mbuf(const void *msg, size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(wgd.pool);
 	void *p;
@@ -64,8 +64,9 @@ wgd_ctrl_send_raw(uint16_t uplink, struct rte_mbuf *m)
 }
 
 /* Send a WireGuard message on an uplink from the control lcore. */
-static void
-ctrl_send(uint16_t uplink, const struct wg_net_path *path, struct rte_mbuf *m)
+void
+wgd_ctrl_send(uint16_t uplink, const struct wg_net_path *path,
+	      struct rte_mbuf *m)
 {
 	struct wgd_uplink *up = &wgd.uplinks[uplink];
 
@@ -83,21 +84,27 @@ hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
 		    size_t len)
 {
 	struct wgd_peer *p = wgd_peer_of(core);
-	struct wgd_path *path = atomic_load(&p->path);
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
 	struct rte_mbuf *m;
 
 	(void)arg;
-	if (path == NULL) {
+	if (ps == NULL || ps->nb_tx == 0) {
 		/* Sent when the next hop resolves; the retransmit timer
 		 * covers it if it never does. */
 		memcpy(p->pending_hs, msg, len);
 		p->has_pending_hs = true;
-		wgd_peer_update_path(p);
+		wgd_peer_update_path(p, -1, NULL);
 		return;
 	}
-	m = msg_mbuf(msg, len);
-	if (m != NULL)
-		ctrl_send(path->uplink, &path->net, m);
+	/* Over every path data takes: with duplicate, the first response
+	 * wins and the other copies are replays to the peer. */
+	for (unsigned int t = 0; t < ps->nb_tx; t++) {
+		const struct wgd_path *path = &ps->path[ps->tx[t]];
+
+		m = wgd_msg_mbuf(msg, len);
+		if (m != NULL)
+			wgd_ctrl_send(path->uplink, &path->net, m);
+	}
 }
 
 static void
@@ -109,28 +116,29 @@ hook_send_reply(void *arg, const struct wg_endpoint *to, const void *msg,
 	(void)arg;
 	if (!rx_ctx.valid || !wg_endpoint_equal(to, &rx_ctx.path.dst))
 		return;
-	m = msg_mbuf(msg, len);
+	m = wgd_msg_mbuf(msg, len);
 	if (m != NULL)
-		ctrl_send(rx_ctx.uplink, &rx_ctx.path, m);
+		wgd_ctrl_send(rx_ctx.uplink, &rx_ctx.path, m);
 }
 
 /* Seal and send what waited for a keypair (or a path) of p. */
-static unsigned int
-flush_staged(struct wgd_peer *p)
+unsigned int
+wgd_flush_staged(struct wgd_peer *p)
 {
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
 	struct rte_mbuf *pkts[WGD_BURST];
 	struct wgd_peer *peers[WGD_BURST];
 	unsigned int n, i, total = 0;
 
-	if (atomic_load(&p->core->keypairs.current) == NULL ||
-	    atomic_load(&p->path) == NULL)
+	if (atomic_load(&p->core->keypairs.current) == NULL || ps == NULL ||
+	    ps->nb_tx == 0)
 		return 0;
 	while ((n = rte_ring_sc_dequeue_burst(p->staged, (void **)pkts,
 					      WGD_BURST, NULL)) > 0) {
 		for (i = 0; i < n; i++)
 			peers[i] = p;
-		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, -1,
-			     peers, pkts, n, wgd_now());
+		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, wgd.nb_workers,
+			     -1, peers, pkts, n, wgd_now());
 		total += n;
 	}
 	return total;
@@ -140,14 +148,14 @@ static bool
 hook_keypair_ready(void *arg, struct wg_peer *core)
 {
 	(void)arg;
-	return flush_staged(wgd_peer_of(core)) > 0;
+	return wgd_flush_staged(wgd_peer_of(core)) > 0;
 }
 
 static void
 hook_send_keepalive(void *arg, struct wg_peer *core)
 {
 	struct wgd_peer *p = wgd_peer_of(core);
-	struct wgd_path *path = atomic_load(&p->path);
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
 	struct wg_aead_op op;
 	struct wg_msg_data *hdr;
 	struct wg_keypair *kp;
@@ -155,7 +163,7 @@ hook_send_keepalive(void *arg, struct wg_peer *core)
 	uint64_t counter;
 
 	(void)arg;
-	if (path == NULL) {
+	if (ps == NULL || ps->nb_tx == 0) {
 		/* No way out yet: a keepalive with no session asks for
 		 * one, as the kernel's does. */
 		if (atomic_load(&core->keypairs.current) == NULL)
@@ -177,7 +185,8 @@ hook_send_keepalive(void *arg, struct wg_peer *core)
 	op.tag = hdr->encrypted_data;
 	wgd.aead_driver->seal(wgd.ctrl_aead, &op, 1);
 	wg_send_done(core, kp, 0, WG_MSG_DATA_MIN_LEN);
-	ctrl_send(path->uplink, &path->net, m);
+	wgd_send_sealed(&wgd.ctrl_stats, wgd.nb_workers, -1, p, ps, m, 0,
+			wgd_now(), NULL);
 }
 
 static void
@@ -232,9 +241,12 @@ hook_endpoint_changed(void *arg, struct wg_peer *core)
 	(void)arg;
 	if (p == NULL)
 		return;
-	if (rx_ctx.valid)
+	if (rx_ctx.valid) {
 		p->uplink_hint = (int16_t)rx_ctx.uplink;
-	wgd_peer_update_path(p);
+		wgd_peer_update_path(p, rx_ctx.uplink, &rx_ctx.path);
+	} else {
+		wgd_peer_update_path(p, -1, NULL);
+	}
 }
 
 static const struct wg_device_ops wgd_ops = {
@@ -247,128 +259,6 @@ static const struct wg_device_ops wgd_ops = {
 	.endpoint_changed = hook_endpoint_changed,
 	.keypair_retire = hook_keypair_retire,
 };
-
-/* ---- paths ---- */
-
-static void
-free_path(void *arg, void *entries, unsigned int n)
-{
-	struct wgd_path **paths = entries;
-
-	(void)arg;
-	for (unsigned int i = 0; i < n; i++)
-		free(paths[i]);
-}
-
-static void
-publish_path(struct wgd_peer *p, struct wgd_path *path)
-{
-	struct wgd_path *old = atomic_exchange(&p->path, path);
-
-	if (old != NULL &&
-	    rte_rcu_qsbr_dq_enqueue(wgd.path_defer_queue, &old) != 0) {
-		rte_rcu_qsbr_synchronize(wgd.qsbr, RTE_QSBR_THRID_INVALID);
-		free(old);
-	}
-}
-
-/* The uplink for an endpoint: where it was last seen, else the first of
- * the peer's uplinks with an address of its family. */
-static int
-choose_uplink(const struct wgd_peer *p, const struct wg_endpoint *ep)
-{
-	unsigned int i;
-
-	if (p->uplink_hint >= 0)
-		return p->uplink_hint;
-	for (i = 0; i < p->conf->nuplinks; i++) {
-		const struct wgd_uplink *up = &wgd.uplinks[p->conf->uplinks[i]];
-
-		if ((ep->family == WG_AF_INET && up->has4) ||
-		    (ep->family == WG_AF_INET6 && up->has6))
-			return (int)p->conf->uplinks[i];
-	}
-	return -1;
-}
-
-void
-wgd_peer_update_path(struct wgd_peer *p)
-{
-	const struct wg_endpoint *ep = &p->core->endpoint;
-	struct wgd_path *path;
-	struct wgd_uplink *up;
-	int u;
-
-	if (ep->family == WG_AF_NONE)
-		return;
-	u = choose_uplink(p, ep);
-	if (u < 0) {
-		publish_path(p, NULL);
-		return;
-	}
-	up = &wgd.uplinks[u];
-	path = calloc(1, sizeof(*path));
-	if (path == NULL)
-		return;
-	path->uplink = (uint16_t)u;
-	memcpy(path->net.src_mac, up->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	path->net.vlan = up->conf->vlan;
-	path->net.src.family = ep->family;
-	path->net.src.port = wgd.listen_port_be;
-	if (ep->family == WG_AF_INET)
-		memcpy(path->net.src.addr.v4, up->addr4, 4);
-	else
-		memcpy(path->net.src.addr.v6, up->addr6, 16);
-	path->net.dst = *ep;
-	/* The neighbour table knows the next hop's MAC, or starts asking;
-	 * meanwhile a frame that just came from the endpoint tells which
-	 * MAC it came through. When the table learns (or the MAC changes),
-	 * wgd_paths_refresh() rebuilds the path from it. */
-	if (!wgd_neigh_route((uint16_t)u, ep, path->net.dst_mac,
-			     (uint8_t *)&path->net.src.addr)) {
-		if (!rx_ctx.valid || rx_ctx.uplink != u ||
-		    !wg_endpoint_equal(&rx_ctx.path.dst, ep)) {
-			free(path);
-			publish_path(p, NULL);
-			return;
-		}
-		memcpy(path->net.dst_mac, rx_ctx.path.dst_mac,
-		       RTE_ETHER_ADDR_LEN);
-		path->net.src = rx_ctx.path.src;
-	}
-	publish_path(p, path);
-	if (p->has_pending_hs) {
-		struct rte_mbuf *m = msg_mbuf(p->pending_hs,
-					      sizeof(p->pending_hs));
-
-		p->has_pending_hs = false;
-		if (m != NULL)
-			ctrl_send(path->uplink, &path->net, m);
-	}
-	flush_staged(p);
-}
-
-void
-wgd_paths_refresh(void)
-{
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
-		wgd_peer_update_path(&wgd.peers[i]);
-}
-
-/* Resolve every next hop in use: keeps its neighbour entry alive, and a
- * stale one is probed again, so a changed MAC is found. */
-void
-wgd_paths_keepalive(void)
-{
-	uint8_t mac[6], src[16];
-
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
-		struct wgd_path *path = atomic_load(&wgd.peers[i].path);
-
-		if (path != NULL)
-			wgd_neigh_route(path->uplink, &path->net.dst, mac, src);
-	}
-}
 
 /* ---- packets from the workers ---- */
 
@@ -463,18 +353,21 @@ handle_event(const struct wgd_event *ev)
 		if (!wg_endpoint_equal(&p->core->endpoint, &ev->back.dst))
 			wg_peer_set_endpoint(p->core, &ev->back.dst);
 		else
-			wgd_peer_update_path(p);
+			wgd_peer_update_path(p, ev->uplink, &ev->back);
 		rx_ctx.valid = false;
 		break;
 	case WGD_EV_HANDSHAKE:
 		wg_peer_send_initiation(p->core, false);
 		break;
-	case WGD_EV_FLUSH:
-		if (atomic_load(&p->path) == NULL)
-			wgd_peer_update_path(p);
+	case WGD_EV_FLUSH: {
+		const struct wgd_pathset *ps = atomic_load(&p->paths);
+
+		if (ps == NULL || ps->nb_tx == 0)
+			wgd_peer_update_path(p, -1, NULL);
 		else
-			flush_staged(p);
+			wgd_flush_staged(p);
 		break;
+	}
 	}
 }
 
@@ -587,7 +480,7 @@ wgd_control_init(void)
 	dq.free_fn = free_keypair;
 	wgd.defer_queue = rte_rcu_qsbr_dq_create(&dq);
 	dq.name = "wgd_path_dq";
-	dq.free_fn = free_path;
+	dq.free_fn = wgd_pathset_free;
 	wgd.path_defer_queue = rte_rcu_qsbr_dq_create(&dq);
 	if (wgd.ctrl_ring == NULL || wgd.ctrl_tx_ring == NULL ||
 	    wgd.event_ring == NULL ||

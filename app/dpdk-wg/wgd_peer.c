@@ -119,8 +119,15 @@ peer_init(struct wgd_peer *p, const struct wg_conf_peer *cp, uint32_t id)
 	/* Any worker may stage; only the control lcore flushes. */
 	p->staged = rte_ring_create(name, WGD_STAGED_PER_PEER,
 				    (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (p->staged == NULL)
+	p->pstats = calloc(wgd.nb_workers + 1, sizeof(*p->pstats));
+	if (p->staged == NULL || p->pstats == NULL)
 		return -1;
+	if (cp->redundancy == WG_CONF_DUPLICATE) {
+		p->arrivals = calloc(WGD_ARRIVALS, sizeof(*p->arrivals));
+		if (p->arrivals == NULL)
+			return -1;
+	}
+	wgd_paths_init(p);
 	if (cp->nendpoints > 0)
 		wg_peer_set_endpoint(p->core, &cp->endpoints[0]);
 	return 0;
@@ -154,7 +161,7 @@ wgd_peers_init(void)
 	for (i = 0; i < conf->npeers; i++) {
 		struct wgd_peer *p = &wgd.peers[i + 1];
 
-		wgd_peer_update_path(p);
+		wgd_peer_update_path(p, -1, NULL);
 		if (conf->peers[i].keepalive != 0)
 			wg_peer_set_persistent_keepalive(p->core,
 						conf->peers[i].keepalive);
@@ -174,7 +181,9 @@ wgd_peers_free(void)
 		while (rte_ring_dequeue(p->staged, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(p->staged);
-		free(atomic_load(&p->path));
+		free(atomic_load(&p->paths));
+		free(p->pstats);
+		free(p->arrivals);
 	}
 	wg_device_destroy(wgd.dev);
 	wgd.dev = NULL;

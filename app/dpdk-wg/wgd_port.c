@@ -38,7 +38,7 @@ resolve_port(const char *spec, uint16_t *port_id)
 
 int
 wgd_port_setup(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
-	       bool *tx_cksum_offload)
+	       bool *tx_cksum_offload, bool *tx_multi_seg)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -59,6 +59,13 @@ wgd_port_setup(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
 	}
 	if (tx_cksum_offload != NULL)
 		*tx_cksum_offload = false;
+	/* Duplicate copies are a header mbuf chained to the shared
+	 * payload: ports that take chains save a copy per path. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (tx_multi_seg != NULL)
+		*tx_multi_seg = (conf.txmode.offloads &
+				 RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	ret = rte_eth_dev_configure(port_id, nb_rxq, nb_txq, &conf);
 	if (ret != 0)
 		return ret;
@@ -153,7 +160,8 @@ wgd_ports_init(void)
 		up->nb_rxq = wgd.nb_workers;
 		up->nb_txq = wgd.nb_workers;
 		ret = wgd_port_setup(up->port_id, up->nb_rxq, up->nb_txq,
-				     &up->tx_cksum_offload);
+				     &up->tx_cksum_offload,
+				     &up->tx_multi_seg);
 		if (ret != 0) {
 			fprintf(stderr, "%s:%u: cannot start port '%s' with %u "
 				"queue(s), one per worker (net_af_packet: "

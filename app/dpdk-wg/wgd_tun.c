@@ -108,7 +108,7 @@ wgd_tun_create(void)
 		return -1;
 	}
 	ret = wgd_port_setup(wgd.tun_port, wgd.nb_workers, wgd.nb_workers,
-			     NULL);
+			     NULL, NULL);
 	if (ret != 0) {
 		fprintf(stderr, "dpdk-wg: cannot start %s: %s\n", wgd.name,
 			rte_strerror(-ret));

@@ -58,8 +58,14 @@ wants_rekey(const struct wg_keypair *kp, uint64_t counter, uint64_t now)
 struct seal_item {
 	struct rte_mbuf *m;
 	struct wgd_peer *peer;
-	struct wgd_path *path;
+	const struct wgd_pathset *ps;
 	uint32_t inner_len;
+};
+
+/* Frames ready for the uplinks, sent in one burst per uplink. */
+struct tx_out {
+	struct rte_mbuf *m[WGD_MAX_UPLINKS][WGD_BURST * 2];
+	unsigned int n[WGD_MAX_UPLINKS];
 };
 
 /* Pad, add the transport header and describe the op; false: dropped. */
@@ -93,64 +99,120 @@ seal_prepare(struct wgd_lcore_stats *st, struct rte_mbuf *m,
 }
 
 static void
-send_sealed(struct wgd_lcore_stats *st, int txq, struct seal_item *items,
-	    unsigned int n, uint64_t now)
+tx_flush(struct wgd_lcore_stats *st, int txq, struct tx_out *out)
 {
-	struct rte_mbuf *out[WGD_MAX_UPLINKS][WGD_BURST];
-	unsigned int nb_out[WGD_MAX_UPLINKS] = { 0 };
 	unsigned int i, u, sent;
 
-	for (i = 0; i < n; i++) {
-		struct seal_item *it = &items[i];
-		struct wgd_uplink *up = &wgd.uplinks[it->path->uplink];
-		uint32_t wire_len = rte_pktmbuf_pkt_len(it->m);
-
-		if (wg_net_encap(it->m, &it->path->net,
-				 up->tx_cksum_offload) != 0) {
-			wgd_drop(st, it->m, WGD_DROP_NO_HEADROOM);
-			continue;
-		}
-		atomic_store_explicit(&it->peer->tx_auth_ns, now,
-				      memory_order_relaxed);
-		if (it->inner_len != 0)
-			atomic_store_explicit(&it->peer->tx_data_ns, now,
-					      memory_order_relaxed);
-		atomic_fetch_add_explicit(&it->peer->tx_bytes, wire_len,
-					  memory_order_relaxed);
-		if (txq < 0)
-			wgd_ctrl_send_raw(it->path->uplink, it->m);
-		else
-			out[it->path->uplink][nb_out[it->path->uplink]++] =
-				it->m;
-	}
 	for (u = 0; u < wgd.nb_uplinks; u++) {
-		if (nb_out[u] == 0)
+		if (out->n[u] == 0)
 			continue;
 		sent = rte_eth_tx_burst(wgd.uplinks[u].port_id, (uint16_t)txq,
-					out[u],
-					(uint16_t)nb_out[u]);
+					out->m[u], (uint16_t)out->n[u]);
 		for (i = 0; i < sent; i++)
-			st->uplink_tx_bytes += rte_pktmbuf_pkt_len(out[u][i]);
+			st->uplink_tx_bytes += rte_pktmbuf_pkt_len(out->m[u][i]);
 		st->uplink_tx_pkts += sent;
-		for (i = sent; i < nb_out[u]; i++)
-			wgd_drop(st, out[u][i], WGD_DROP_TX_FULL);
+		for (i = sent; i < out->n[u]; i++)
+			wgd_drop(st, out->m[u][i], WGD_DROP_TX_FULL);
+		out->n[u] = 0;
 	}
+}
+
+/* One frame onto one path: outer headers, then out (or queued). */
+static void
+tx_one(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
+       struct tx_out *out, struct wgd_peer *p, const struct wgd_pathset *ps,
+       unsigned int t, struct rte_mbuf *m)
+{
+	const struct wgd_path *path = &ps->path[ps->tx[t]];
+	struct wgd_path_stats *ps_st = &p->pstats[lslot][ps->tx[t]];
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (wg_net_encap(m, &path->net,
+			 wgd.uplinks[path->uplink].tx_cksum_offload) != 0) {
+		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
+		return;
+	}
+	ps_st->tx_pkts++;
+	ps_st->tx_bytes += len;
+	if (txq < 0) {
+		wgd_ctrl_send_raw(path->uplink, m);
+		return;
+	}
+	out->m[path->uplink][out->n[path->uplink]++] = m;
+	if (out->n[path->uplink] == RTE_DIM(out->m[0]))
+		tx_flush(st, txq, out);
+}
+
+/*
+ * A copy of a sealed message for another path, sharing its data: a
+ * header mbuf for the outer headers chained to an indirect mbuf on the
+ * payload, so the message is never sealed twice. Ports that cannot send
+ * chains get a plain copy instead.
+ */
+static struct rte_mbuf *
+tx_copy(const struct wgd_path *path, struct rte_mbuf *m)
+{
+	struct rte_mbuf *hdr, *clone;
+
+	if (!wgd.uplinks[path->uplink].tx_multi_seg)
+		return rte_pktmbuf_copy(m, wgd.pool, 0, UINT32_MAX);
+	hdr = rte_pktmbuf_alloc(wgd.pool);
+	clone = rte_pktmbuf_clone(m, wgd.pool);
+	if (hdr == NULL || clone == NULL || rte_pktmbuf_chain(hdr, clone)) {
+		rte_pktmbuf_free(hdr);
+		rte_pktmbuf_free(clone);
+		return NULL;
+	}
+	return hdr;
+}
+
+void
+wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
+		struct wgd_peer *p, const struct wgd_pathset *ps,
+		struct rte_mbuf *m, uint32_t inner_len, uint64_t now,
+		void *outp)
+{
+	struct tx_out local = { .n = { 0 } }, *out = outp ? outp : &local;
+	uint32_t wire_len = rte_pktmbuf_pkt_len(m);
+	unsigned int t;
+
+	/* Copies first: the original's headroom is about to change. */
+	for (t = 1; t < ps->nb_tx; t++) {
+		struct rte_mbuf *copy = tx_copy(&ps->path[ps->tx[t]], m);
+
+		if (copy == NULL) {
+			st->drops[WGD_DROP_NO_HEADROOM]++;
+			continue;
+		}
+		tx_one(st, lslot, txq, out, p, ps, t, copy);
+	}
+	tx_one(st, lslot, txq, out, p, ps, 0, m);
+
+	atomic_store_explicit(&p->tx_auth_ns, now, memory_order_relaxed);
+	if (inner_len != 0)
+		atomic_store_explicit(&p->tx_data_ns, now,
+				      memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->tx_bytes, wire_len,
+				  memory_order_relaxed);
+	if (outp == NULL && txq >= 0)
+		tx_flush(st, txq, out);
 }
 
 void
 wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
-	     int txq, struct wgd_peer *const peers[],
+	     unsigned int lslot, int txq, struct wgd_peer *const peers[],
 	     struct rte_mbuf *pkts[], unsigned int n, uint64_t now)
 {
 	const struct wg_aead_driver *drv = wgd.aead_driver;
 	struct wg_aead_op ops[WGD_BURST];
 	struct seal_item items[WGD_BURST];
+	struct tx_out out = { .n = { 0 } };
 	unsigned int i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		struct wgd_peer *p = peers[i];
 		struct wg_keypair *kp = atomic_load(&p->core->keypairs.current);
-		struct wgd_path *path = atomic_load(&p->path);
+		const struct wgd_pathset *ps = atomic_load(&p->paths);
 		struct wgd_event ev = { .type = WGD_EV_HANDSHAKE,
 					.peer_id = p->id };
 		uint64_t counter;
@@ -159,7 +221,7 @@ wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
 			stage(st, p, pkts[i], true);
 			continue;
 		}
-		if (path == NULL) {
+		if (ps == NULL || ps->nb_tx == 0) {
 			stage(st, p, pkts[i], false);
 			continue;
 		}
@@ -172,7 +234,7 @@ wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
 			wgd_event_raise(st, p, &ev);
 		items[k].m = pkts[i];
 		items[k].peer = p;
-		items[k].path = path;
+		items[k].ps = ps;
 		items[k].inner_len = rte_pktmbuf_pkt_len(pkts[i]);
 		if (seal_prepare(st, pkts[i], kp, counter, &ops[k]))
 			k++;
@@ -182,5 +244,10 @@ wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
 	drv->seal(aead, ops, k);
 	st->crypto_batches++;
 	st->encrypted += k;
-	send_sealed(st, txq, items, k, now);
+	for (i = 0; i < k; i++)
+		wgd_send_sealed(st, lslot, txq, items[i].peer, items[i].ps,
+				items[i].m, items[i].inner_len, now,
+				txq >= 0 ? &out : NULL);
+	if (txq >= 0)
+		tx_flush(st, txq, &out);
 }

@@ -55,6 +55,48 @@ inner_ip_len(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+/* Per-path accounting of one authenticated packet: which path it came
+ * by, and whether it was the first copy of its counter. */
+static void
+path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
+	     uint64_t counter, unsigned int verdict, uint32_t len,
+	     uint64_t now)
+{
+	struct wgd_path_stats *st;
+	struct wgd_arrival *a;
+
+	if (slot < 0)
+		return;
+	st = &p->pstats[w->index][slot];
+	st->rx_pkts++;
+	st->rx_bytes += len;
+	if (counter > st->max_counter)
+		st->max_counter = counter;
+	a = p->arrivals != NULL ?
+	    &p->arrivals[counter & (WGD_ARRIVALS - 1)] : NULL;
+	switch (verdict) {
+	case WG_DROP_NONE:
+		st->first++;
+		if (a != NULL) {
+			a->counter = counter;
+			a->ns = now;
+			a->slot = (uint8_t)slot;
+		}
+		break;
+	case WG_DROP_REPLAY:
+		st->dup++;
+		/* How far this path lags the one that came first. */
+		if (a != NULL && a->counter == counter && a->slot != slot) {
+			st->delay_sum_ns += now - a->ns;
+			st->delay_n++;
+		}
+		break;
+	case WG_DROP_TOO_OLD:
+		st->too_old++;
+		break;
+	}
+}
+
 /* After authentication: replay window, inner packet checks, events. */
 static bool
 open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
@@ -63,11 +105,15 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 	struct wgd_lcore_stats *st = &w->stats;
 	struct wg_peer *core = it->kp->entry.peer;
 	struct wgd_peer *p = wgd_peer_of(core);
-	struct wgd_path *path = atomic_load(&p->path);
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	int slot = ps != NULL ? wgd_path_find(ps, it->uplink, &it->info.src)
+			      : -1;
 	unsigned int reason;
 	uint8_t *plain;
 
 	reason = wg_data_check_replay(it->kp, it->counter);
+	path_account(w, p, slot, it->counter, reason,
+		     plain_len + WG_MSG_DATA_MIN_LEN, now);
 	if (reason != WG_DROP_NONE) {
 		wgd_drop(st, it->m, reason);
 		return false;
@@ -77,8 +123,10 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 					.peer_id = p->id, .kp = it->kp };
 		wgd_event_raise(st, p, &ev);
 	}
-	if (path == NULL || path->uplink != it->uplink ||
-	    !wg_endpoint_equal(&path->net.dst, &it->info.src)) {
+	/* Roaming: a new path is learnt; with one path for data (single),
+	 * the data follows the endpoint last heard from, as WireGuard's. */
+	if (slot < 0 || (p->conf->redundancy != WG_CONF_DUPLICATE &&
+			 (ps->nb_tx == 0 || ps->tx[0] != slot))) {
 		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
 					.uplink = it->uplink };
 
@@ -275,7 +323,8 @@ tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 		keep[k++] = pkts[i];
 	}
 	if (k > 0)
-		wgd_tx_burst(w->aead, &w->stats, w->txq, peers, keep, k, now);
+		wgd_tx_burst(w->aead, &w->stats, w->index, w->txq, peers, keep,
+			     k, now);
 }
 
 /* Worker 0 sends what the control lcore queued, on its own TX queues. */

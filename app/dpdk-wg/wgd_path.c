@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Paths: the ways to a peer, each an uplink, our address on it and one of
+ * the peer's endpoints. A peer has the paths its config gives (its
+ * uplinks times its endpoints of a family the uplink has) and those it is
+ * seen sending from. Its data goes out on one of them (Redundancy =
+ * single, WireGuard's roaming: the endpoint last heard from) or on every
+ * one that can send (duplicate). The control lcore owns the candidates
+ * and publishes an immutable path set for the workers.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "wgd.h"
+#include "wgd_neigh.h"
+
+static bool
+uplink_has_family(const struct wgd_uplink *up, uint8_t family)
+{
+	return (family == WG_AF_INET && up->has4) ||
+	       (family == WG_AF_INET6 && up->has6);
+}
+
+static void
+cand_set(struct wgd_path *c, uint16_t uplink, const struct wg_endpoint *ep,
+	 bool learnt)
+{
+	memset(c, 0, sizeof(*c));
+	c->uplink = uplink;
+	c->learnt = learnt;
+	c->net.dst = *ep;
+}
+
+void
+wgd_paths_init(struct wgd_peer *p)
+{
+	const struct wg_conf_peer *cp = p->conf;
+
+	for (unsigned int i = 0; i < cp->nuplinks; i++) {
+		uint16_t u = (uint16_t)cp->uplinks[i];
+
+		for (unsigned int e = 0; e < cp->nendpoints; e++) {
+			if (p->nb_cand == WGD_MAX_PATHS ||
+			    !uplink_has_family(&wgd.uplinks[u],
+					       cp->endpoints[e].family))
+				continue;
+			cand_set(&p->cand[p->nb_cand++], u, &cp->endpoints[e],
+				 false);
+		}
+	}
+}
+
+static int
+cand_find(const struct wgd_peer *p, uint16_t uplink,
+	  const struct wg_endpoint *ep)
+{
+	for (unsigned int i = 0; i < p->nb_cand; i++)
+		if (p->cand[i].uplink == uplink &&
+		    wg_endpoint_equal(&p->cand[i].net.dst, ep))
+			return (int)i;
+	return -1;
+}
+
+/* A path the peer was seen on: a new slot, or the oldest learnt one's
+ * when all are taken (configured paths are never pushed out). */
+static int
+cand_learn(struct wgd_peer *p, uint16_t uplink, const struct wg_endpoint *ep)
+{
+	static unsigned int next_victim;
+	int i = cand_find(p, uplink, ep);
+
+	if (i >= 0)
+		return i;
+	if (p->nb_cand < WGD_MAX_PATHS) {
+		cand_set(&p->cand[p->nb_cand], uplink, ep, true);
+		return (int)p->nb_cand++;
+	}
+	for (unsigned int n = 0; n < WGD_MAX_PATHS; n++) {
+		i = (int)(next_victim++ % WGD_MAX_PATHS);
+		if (p->cand[i].learnt) {
+			cand_set(&p->cand[i], uplink, ep, true);
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The uplink for the core's endpoint when nothing says where it was
+ * seen: the first of the peer's uplinks with an address of its family. */
+static int
+choose_uplink(const struct wgd_peer *p, const struct wg_endpoint *ep)
+{
+	for (unsigned int i = 0; i < p->conf->nuplinks; i++) {
+		unsigned int u = p->conf->uplinks[i];
+
+		if (uplink_has_family(&wgd.uplinks[u], ep->family))
+			return (int)u;
+	}
+	return -1;
+}
+
+/* Outer headers of a candidate, if its next hop is known (or a frame
+ * just came through it: seen). */
+static void
+path_resolve(struct wgd_path *c, const struct wg_net_path *seen)
+{
+	const struct wgd_uplink *up = &wgd.uplinks[c->uplink];
+	const struct wg_endpoint *ep = &c->net.dst;
+
+	memcpy(c->net.src_mac, up->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	c->net.vlan = up->conf->vlan;
+	c->net.src.family = ep->family;
+	c->net.src.port = wgd.listen_port_be;
+	if (ep->family == WG_AF_INET)
+		memcpy(c->net.src.addr.v4, up->addr4, 4);
+	else
+		memcpy(c->net.src.addr.v6, up->addr6, 16);
+	c->resolved = wgd_neigh_route(c->uplink, ep, c->net.dst_mac,
+				      (uint8_t *)&c->net.src.addr);
+	if (!c->resolved && seen != NULL) {
+		memcpy(c->net.dst_mac, seen->dst_mac, RTE_ETHER_ADDR_LEN);
+		c->net.src = seen->src;
+		c->resolved = true;
+	}
+}
+
+void
+wgd_pathset_free(void *arg, void *entries, unsigned int n)
+{
+	struct wgd_pathset **sets = entries;
+
+	(void)arg;
+	for (unsigned int i = 0; i < n; i++)
+		free(sets[i]);
+}
+
+static void
+publish(struct wgd_peer *p, struct wgd_pathset *ps)
+{
+	struct wgd_pathset *old = atomic_exchange(&p->paths, ps);
+
+	if (old == NULL)
+		return;
+	if (wgd.path_defer_queue == NULL ||
+	    rte_rcu_qsbr_dq_enqueue(wgd.path_defer_queue, &old) != 0) {
+		rte_rcu_qsbr_synchronize(wgd.qsbr, RTE_QSBR_THRID_INVALID);
+		wgd_pathset_free(NULL, &old, 1);
+	}
+}
+
+/* Where data goes: every path that can send (duplicate), or the one of
+ * the endpoint WireGuard last heard from (single). */
+static void
+choose_tx(const struct wgd_peer *p, struct wgd_pathset *ps, int current)
+{
+	if (p->conf->redundancy == WG_CONF_DUPLICATE) {
+		for (unsigned int i = 0; i < ps->nb_paths; i++)
+			if (ps->path[i].resolved)
+				ps->tx[ps->nb_tx++] = (uint8_t)i;
+		return;
+	}
+	if (current >= 0 && ps->path[current].resolved)
+		ps->tx[ps->nb_tx++] = (uint8_t)current;
+}
+
+void
+wgd_peer_update_path(struct wgd_peer *p, int seen_uplink,
+		     const struct wg_net_path *seen)
+{
+	const struct wg_endpoint *ep = &p->core->endpoint;
+	struct wgd_pathset *ps;
+	int current = -1, u;
+
+	if (seen != NULL)
+		cand_learn(p, (uint16_t)seen_uplink, &seen->dst);
+	if (ep->family != WG_AF_NONE) {
+		u = p->uplink_hint >= 0 ? p->uplink_hint : choose_uplink(p, ep);
+		if (u >= 0)
+			current = cand_learn(p, (uint16_t)u, ep);
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return;
+	ps->nb_paths = p->nb_cand;
+	for (unsigned int i = 0; i < p->nb_cand; i++) {
+		bool is_seen = seen != NULL && p->cand[i].uplink == seen_uplink &&
+			       wg_endpoint_equal(&p->cand[i].net.dst, &seen->dst);
+
+		path_resolve(&p->cand[i], is_seen ? seen : NULL);
+		ps->path[i] = p->cand[i];
+	}
+	choose_tx(p, ps, current);
+	publish(p, ps);
+	if (ps->nb_tx == 0)
+		return;
+	if (p->has_pending_hs) {
+		p->has_pending_hs = false;
+		for (unsigned int i = 0; i < ps->nb_tx; i++) {
+			const struct wgd_path *path = &ps->path[ps->tx[i]];
+			struct rte_mbuf *m = wgd_msg_mbuf(p->pending_hs,
+							  sizeof(p->pending_hs));
+
+			if (m != NULL)
+				wgd_ctrl_send(path->uplink, &path->net, m);
+		}
+	}
+	wgd_flush_staged(p);
+}
+
+void
+wgd_paths_refresh(void)
+{
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
+		wgd_peer_update_path(&wgd.peers[i], -1, NULL);
+}
+
+void
+wgd_paths_keepalive(void)
+{
+	uint8_t mac[6], src[16];
+
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
+		const struct wgd_peer *p = &wgd.peers[i];
+
+		for (unsigned int c = 0; c < p->nb_cand; c++)
+			wgd_neigh_route(p->cand[c].uplink, &p->cand[c].net.dst,
+					mac, src);
+	}
+}
+
+int
+wgd_path_find(const struct wgd_pathset *ps, uint16_t uplink,
+	      const struct wg_endpoint *src)
+{
+	for (unsigned int i = 0; i < ps->nb_paths; i++)
+		if (ps->path[i].uplink == uplink &&
+		    wg_endpoint_equal(&ps->path[i].net.dst, src))
+			return (int)i;
+	return -1;
+}
+
+static void
+stats_sum(const struct wgd_peer *p, unsigned int slot,
+	  struct wgd_path_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int l = 0; l <= wgd.nb_workers; l++) {
+		const struct wgd_path_stats *s = &p->pstats[l][slot];
+
+		sum->rx_pkts += s->rx_pkts;
+		sum->rx_bytes += s->rx_bytes;
+		sum->first += s->first;
+		sum->dup += s->dup;
+		sum->too_old += s->too_old;
+		sum->tx_pkts += s->tx_pkts;
+		sum->tx_bytes += s->tx_bytes;
+		sum->delay_sum_ns += s->delay_sum_ns;
+		sum->delay_n += s->delay_n;
+		if (s->max_counter > sum->max_counter)
+			sum->max_counter = s->max_counter;
+	}
+}
+
+/* Loss of a path over the last interval, as the share of counters it did
+ * not carry (meaningful where every path carries every counter: dpdk-wg
+ * duplicating at the other end). Negative: not known. */
+static double
+interval_loss(struct wgd_peer *p, unsigned int slot,
+	      const struct wgd_path_stats *st)
+{
+	uint64_t drx = st->rx_pkts + st->dup + st->too_old - p->prev[slot].rx;
+	uint64_t dctr = st->max_counter - p->prev[slot].max_counter;
+	double loss = -1;
+
+	if (st->max_counter > p->prev[slot].max_counter && dctr >= drx &&
+	    dctr > 0)
+		loss = 100.0 * (1.0 - (double)drx / (double)dctr);
+	p->prev[slot].rx = st->rx_pkts + st->dup + st->too_old;
+	p->prev[slot].max_counter = st->max_counter;
+	return loss;
+}
+
+void
+wgd_paths_print(struct wgd_peer *p)
+{
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	uint64_t total_first = 0;
+	struct wgd_path_stats st;
+	unsigned int i, t;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->nb_paths; i++) {
+		stats_sum(p, i, &st);
+		total_first += st.first;
+	}
+	for (i = 0; i < ps->nb_paths; i++) {
+		const struct wgd_path *path = &ps->path[i];
+		char ep[WG_CONF_ENDPOINT_STRLEN];
+		const char *state = path->resolved ? "up" : "unresolved";
+
+		for (t = 0; t < ps->nb_tx; t++)
+			if (ps->tx[t] == i)
+				state = "active";
+		double loss;
+		char lossbuf[16] = "n/a";
+
+		stats_sum(p, i, &st);
+		loss = interval_loss(p, i, &st);
+		if (loss >= 0)
+			snprintf(lossbuf, sizeof(lossbuf), "%.1f%%", loss);
+		wg_conf_format_endpoint(&path->net.dst, ep, sizeof(ep));
+		printf("    path %s %s%s %s: tx %" PRIu64 " pkts %" PRIu64
+		       " B, rx %" PRIu64 " pkts %" PRIu64 " B, first %.1f%%,"
+		       " dup %" PRIu64 ", too_old %" PRIu64 ", lag %.2f ms,"
+		       " loss %s\n",
+		       wgd.uplinks[path->uplink].conf->name, ep,
+		       path->learnt ? " (learnt)" : "", state, st.tx_pkts,
+		       st.tx_bytes, st.rx_pkts, st.rx_bytes,
+		       total_first ? 100.0 * (double)st.first /
+				     (double)total_first : 0.0,
+		       st.dup, st.too_old,
+		       st.delay_n ? (double)st.delay_sum_ns /
+				    (double)st.delay_n / 1e6 : 0.0, lossbuf);
+	}
+}
