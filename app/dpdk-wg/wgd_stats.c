@@ -61,7 +61,9 @@ static void
 print_peer(struct wgd_peer *p, uint64_t real_now)
 {
 	const struct wg_peer *core = p->core;
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
 	char key[45], ep[WG_CONF_ENDPOINT_STRLEN] = "(none)", hs[32] = "never";
+	char via[64] = "unresolved";
 
 	wg_key_to_base64(key, core->public_key);
 	if (core->endpoint.family != WG_AF_NONE)
@@ -70,11 +72,22 @@ print_peer(struct wgd_peer *p, uint64_t real_now)
 		snprintf(hs, sizeof(hs), "%" PRIu64 " s ago",
 			 (uint64_t)((real_now - core->last_handshake_realtime) /
 				    WG_NS_PER_SEC));
-	printf("  peer %s endpoint %s redundancy %s rx %" PRIu64 " B tx %"
-	       PRIu64 " B handshake %s staged %u\n", key, ep,
-	       wg_conf_redundancy_name(p->conf->redundancy),
+	/* The first path data takes; every path follows on its own line. */
+	if (ps != NULL && ps->nb_tx > 0) {
+		const struct wgd_path *path = &ps->path[ps->tx[0]];
+
+		snprintf(via, sizeof(via),
+			 "%s via %02x:%02x:%02x:%02x:%02x:%02x",
+			 wgd.uplinks[path->uplink].conf->name,
+			 path->net.dst_mac[0], path->net.dst_mac[1],
+			 path->net.dst_mac[2], path->net.dst_mac[3],
+			 path->net.dst_mac[4], path->net.dst_mac[5]);
+	}
+	printf("  peer %s endpoint %s path %s rx %" PRIu64 " B tx %" PRIu64
+	       " B handshake %s staged %u redundancy %s\n", key, ep, via,
 	       atomic_load(&p->rx_bytes), atomic_load(&p->tx_bytes), hs,
-	       rte_ring_count(p->staged));
+	       rte_ring_count(p->staged),
+	       wg_conf_redundancy_name(p->conf->redundancy));
 	wgd_paths_print(p);
 }
 
