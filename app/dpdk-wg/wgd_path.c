@@ -314,7 +314,7 @@ wgd_paths_print(struct wgd_peer *p)
 		if (loss >= 0)
 			snprintf(lossbuf, sizeof(lossbuf), "%.1f%%", loss);
 		wg_conf_format_endpoint(&path->net.dst, ep, sizeof(ep));
-		printf("    via %s %s%s %s: tx %" PRIu64 " pkts %" PRIu64
+		printf("    %s -> %s%s %s: tx %" PRIu64 " pkts %" PRIu64
 		       " B, rx %" PRIu64 " pkts %" PRIu64 " B, first %.1f%%,"
 		       " dup %" PRIu64 ", too_old %" PRIu64 ", lag %.2f ms,"
 		       " loss %s\n",
