@@ -143,6 +143,15 @@ wgd_neigh_input(uint16_t u, struct rte_mbuf *m, const struct wg_net_info *info)
 }
 
 bool
+wgd_neigh_reachable(uint16_t u, const struct wg_endpoint *ep)
+{
+	uint8_t hop[16];
+
+	return wg_neigh_next_hop(&neigh[u].link, ep->family,
+				 (const uint8_t *)&ep->addr, hop, NULL) >= 0;
+}
+
+bool
 wgd_neigh_route(uint16_t u, const struct wg_endpoint *ep, uint8_t mac[6],
 		uint8_t src[16])
 {

@@ -25,6 +25,8 @@ void wgd_neigh_input(uint16_t uplink, struct rte_mbuf *m,
  */
 bool wgd_neigh_route(uint16_t uplink, const struct wg_endpoint *ep,
 		     uint8_t mac[6], uint8_t src[16]);
+/** Can uplink reach ep at all (on-link, or a gateway of its family)? */
+bool wgd_neigh_reachable(uint16_t uplink, const struct wg_endpoint *ep);
 /** Retries, expiry, and path refresh when a MAC changed; every tick. */
 void wgd_neigh_tick(void);
 

@@ -44,9 +44,12 @@ wgd_paths_init(struct wgd_peer *p)
 		uint16_t u = (uint16_t)cp->uplinks[i];
 
 		for (unsigned int e = 0; e < cp->nendpoints; e++) {
+			/* Only pairs with a way there: on the uplink's
+			 * link, or behind its gateway. */
 			if (p->nb_cand == WGD_MAX_PATHS ||
 			    !uplink_has_family(&wgd.uplinks[u],
-					       cp->endpoints[e].family))
+					       cp->endpoints[e].family) ||
+			    !wgd_neigh_reachable(u, &cp->endpoints[e]))
 				continue;
 			cand_set(&p->cand[p->nb_cand++], u, &cp->endpoints[e],
 				 false);
