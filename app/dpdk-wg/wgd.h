@@ -106,6 +106,7 @@ struct wgd_path_stats {
 	uint64_t dup;              /**< copies the replay window dropped */
 	uint64_t too_old;          /**< copies that came after the window */
 	uint64_t tx_pkts, tx_bytes;
+	uint64_t tx_data;          /**< tx_pkts that were not keepalives */
 	uint64_t max_counter;      /**< highest counter seen on the path */
 	uint64_t delay_sum_ns;     /**< duplicates: sum of lag behind first */
 	uint64_t delay_n;
@@ -173,6 +174,20 @@ struct wgd_peer {
 	struct {
 		uint64_t rx, max_counter;
 	} prev[WGD_MAX_PATHS];                /**< at the last stats print */
+	/* Failover (control lcore, real time). */
+	struct wgd_path_health {
+		uint64_t rx_pkts, tx_pkts;    /**< counters at the last tick */
+		uint64_t last_rx_ns;          /**< authenticated packet on it */
+		uint64_t last_tx_ns;
+		uint64_t up_since_ns;         /**< live since; 0: not live */
+		uint64_t hold_until_ns;       /**< not preferred before */
+		unsigned int failures;        /**< died while active */
+	} health[WGD_MAX_PATHS];
+	int active;                           /**< failover: data path, -1 */
+	uint64_t active_since_ns;
+	uint64_t next_probe_ns;
+	unsigned int probe_rr;
+	int probe_slot;                       /**< probe being sent, or -1 */
 };
 
 struct wgd_worker {
@@ -309,6 +324,11 @@ int wgd_path_find(const struct wgd_pathset *ps, uint16_t uplink,
 		  const struct wg_endpoint *src);
 /** rte_rcu_qsbr_dq free callback for path sets. */
 void wgd_pathset_free(void *arg, void *entries, unsigned int n);
+/** Failover: liveness, switching, failback and probes; every tick. */
+void wgd_paths_tick(void);
+/** A handshake answer from src on uplink: the path is alive. */
+void wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
+		    const struct wg_endpoint *src);
 /** Print a peer's paths (stats table). */
 void wgd_paths_print(struct wgd_peer *p);
 void wgd_control_loop(void);

@@ -96,6 +96,17 @@ hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
 		wgd_peer_update_path(p, -1, NULL);
 		return;
 	}
+	/* A failover probe proves one path. */
+	if (p->probe_slot >= 0) {
+		const struct wgd_path *path = &ps->path[p->probe_slot];
+
+		m = wgd_msg_mbuf(msg, len);
+		if (m != NULL && path->resolved)
+			wgd_ctrl_send(path->uplink, &path->net, m);
+		else
+			rte_pktmbuf_free(m);
+		return;
+	}
 	/* Over every path data takes: with duplicate, the first response
 	 * wins and the other copies are replays to the peer. */
 	for (unsigned int t = 0; t < ps->nb_tx; t++) {
@@ -277,6 +288,21 @@ wgd_reverse_path(const struct wg_net_info *info, const struct rte_mbuf *m,
 	path->dst = info->src;
 }
 
+/* A response came back over the path its initiation (a probe) took. */
+static void
+handshake_heard(uint16_t uplink, const void *payload,
+		const struct wg_net_info *info)
+{
+	const struct wg_msg_response *resp = payload;
+	struct wg_index_entry *e;
+
+	if (wg_le32(resp->header.type) != WG_MSG_HANDSHAKE_RESPONSE)
+		return;
+	e = wg_index_find(wgd.dev, resp->receiver_index, WG_INDEX_KEYPAIR);
+	if (e != NULL)
+		wgd_path_heard(wgd_peer_of(e->peer), uplink, &info->src);
+}
+
 static void
 handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
 {
@@ -290,8 +316,9 @@ handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
 	rx_ctx.uplink = uplink;
 	wgd_reverse_path(info, m, &rx_ctx.path);
 	/* The device counts what it drops (wgd_stats_print adds it). */
-	(void)wg_receive_handshake(wgd.dev, payload, info->payload_len,
-				   &info->src, under_load);
+	if (wg_receive_handshake(wgd.dev, payload, info->payload_len,
+				 &info->src, under_load) == WG_DROP_NONE)
+		handshake_heard(uplink, payload, info);
 	rx_ctx.valid = false;
 }
 
@@ -406,6 +433,7 @@ tick(void)
 	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
 		apply_activity(&wgd.peers[i]);
 	wg_device_run_timers(wgd.dev);
+	wgd_paths_tick();
 	wgd_neigh_tick();
 	rte_rcu_qsbr_dq_reclaim(wgd.defer_queue, 64, NULL, NULL, NULL);
 	rte_rcu_qsbr_dq_reclaim(wgd.path_defer_queue, 64, NULL, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "wg_peer.h"
 #include "wgd.h"
 #include "wgd_neigh.h"
 
@@ -155,16 +156,54 @@ publish(struct wgd_peer *p, struct wgd_pathset *ps)
 	}
 }
 
-/* Where data goes: every path that can send (duplicate), or the one of
- * the endpoint WireGuard last heard from (single). */
-static void
-choose_tx(const struct wgd_peer *p, struct wgd_pathset *ps, int current)
+static uint32_t
+path_priority(const struct wgd_path *c)
 {
-	if (p->conf->redundancy == WG_CONF_DUPLICATE) {
+	return wgd.uplinks[c->uplink].conf->priority;
+}
+
+/* The preferred path that can send, other than skip; with now != 0 only
+ * live ones out of hold-down count. Lower Priority first, then the order
+ * of the config. */
+static int
+best_path(const struct wgd_peer *p, const struct wgd_pathset *ps, int skip,
+	  uint64_t now)
+{
+	int best = -1;
+
+	for (unsigned int i = 0; i < ps->nb_paths; i++) {
+		const struct wgd_path_health *h = &p->health[i];
+
+		if ((int)i == skip || !ps->path[i].resolved)
+			continue;
+		if (now != 0 && (h->up_since_ns == 0 || h->hold_until_ns > now))
+			continue;
+		if (best < 0 ||
+		    path_priority(&ps->path[i]) < path_priority(&ps->path[best]))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* Where data goes: every path that can send (duplicate), the one the
+ * failover logic made active, or the one of the endpoint WireGuard last
+ * heard from (single). */
+static void
+choose_tx(struct wgd_peer *p, struct wgd_pathset *ps, int current)
+{
+	switch (p->conf->redundancy) {
+	case WG_CONF_DUPLICATE:
 		for (unsigned int i = 0; i < ps->nb_paths; i++)
 			if (ps->path[i].resolved)
 				ps->tx[ps->nb_tx++] = (uint8_t)i;
 		return;
+	case WG_CONF_FAILOVER:
+		if (p->active < 0 || !ps->path[p->active].resolved)
+			p->active = best_path(p, ps, -1, 0);
+		current = p->active;
+		break;
+	default:
+		break;
 	}
 	if (current >= 0 && ps->path[current].resolved)
 		ps->tx[ps->nb_tx++] = (uint8_t)current;
@@ -233,6 +272,153 @@ wgd_paths_keepalive(void)
 			wgd_neigh_route(p->cand[c].uplink, &p->cand[c].net.dst,
 					mac, src);
 	}
+}
+
+static uint64_t
+real_ns(void)
+{
+	return wg_clock_system.monotonic_ns(NULL);
+}
+
+void
+wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
+	       const struct wg_endpoint *src)
+{
+	int i = cand_find(p, uplink, src);
+
+	if (i >= 0)
+		p->health[i].last_rx_ns = real_ns();
+}
+
+/* Packets received and data packets sent on slot i, over the lcores:
+ * keepalives get no answer, so they prove nothing. */
+static void
+slot_counts(const struct wgd_peer *p, unsigned int i, uint64_t *rx,
+	    uint64_t *tx)
+{
+	*rx = 0;
+	*tx = 0;
+	for (unsigned int l = 0; l <= wgd.nb_workers; l++) {
+		*rx += p->pstats[l][i].rx_pkts;
+		*tx += p->pstats[l][i].tx_data;
+	}
+}
+
+/*
+ * Liveness: a path is live while authenticated packets arrive on it.
+ * The active one carries data: if we sent data on it and nothing came back
+ * for 2/3 of the probe interval, it is dead (so data moves within one
+ * probe interval; traffic that is never answered, one-way UDP, cannot
+ * tell). The others are proved by handshakes sent over them, one per
+ * interval in turn, and stay live for 2.5 intervals after an answer.
+ */
+static void
+health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
+{
+	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
+
+	for (unsigned int i = 0; i < ps->nb_paths; i++) {
+		struct wgd_path_health *h = &p->health[i];
+		uint64_t rx, tx, quiet;
+		bool live;
+
+		slot_counts(p, i, &rx, &tx);
+		if (rx != h->rx_pkts)
+			h->last_rx_ns = now;
+		if (tx != h->tx_pkts)
+			h->last_tx_ns = now;
+		h->rx_pkts = rx;
+		h->tx_pkts = tx;
+		quiet = now - h->last_rx_ns;
+		if ((int)i == p->active && h->last_tx_ns > h->last_rx_ns)
+			live = h->last_rx_ns != 0 && quiet < interval * 2 / 3;
+		else
+			live = h->last_rx_ns != 0 && quiet < interval * 5 / 2;
+		if (live && h->up_since_ns == 0)
+			h->up_since_ns = now;
+		else if (!live)
+			h->up_since_ns = 0;
+	}
+}
+
+static void
+switch_active(struct wgd_peer *p, int to, uint64_t now)
+{
+	char ep[WG_CONF_ENDPOINT_STRLEN];
+
+	if (to < 0 || to == p->active)
+		return;
+	wg_conf_format_endpoint(&p->cand[to].net.dst, ep, sizeof(ep));
+	printf("%s: peer %u: data now on %s -> %s\n", wgd.name, p->id,
+	       wgd.uplinks[p->cand[to].uplink].conf->name, ep);
+	fflush(stdout);
+	p->active = to;
+	p->active_since_ns = now;
+	wgd_peer_update_path(p, -1, NULL);
+}
+
+static void
+failover_tick(struct wgd_peer *p, uint64_t now)
+{
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
+	uint64_t hold = (uint64_t)p->conf->failback_hold_ms * WG_NS_PER_MS;
+	struct wgd_path_health *ah;
+	int best;
+
+	if (ps == NULL || ps->nb_paths == 0)
+		return;
+	health_update(p, ps, now);
+
+	/* The active path died: the next live one takes over, and a path
+	 * that keeps failing is held down longer each time. */
+	if (p->active >= 0) {
+		ah = &p->health[p->active];
+		if (ah->up_since_ns == 0 && ah->last_tx_ns > ah->last_rx_ns &&
+		    now - p->active_since_ns > interval) {
+			unsigned int shift = ah->failures < 6 ? ah->failures : 6;
+
+			ah->failures++;
+			ah->hold_until_ns = now + (hold << shift);
+			switch_active(p, best_path(p, ps, p->active, now), now);
+		} else if (ah->up_since_ns != 0 &&
+			   now - p->active_since_ns > 60 * WG_NS_PER_SEC) {
+			ah->failures = 0;
+		}
+	}
+
+	/* Failback: a preferred path that has answered for FailbackHold. */
+	best = best_path(p, ps, -1, now);
+	if (best >= 0 && best != p->active &&
+	    (p->active < 0 || path_priority(&ps->path[best]) <
+			      path_priority(&ps->path[p->active])) &&
+	    now - p->health[best].up_since_ns >= hold)
+		switch_active(p, best, now);
+
+	/* Probe the next path that does not carry data. */
+	if (now >= p->next_probe_ns) {
+		p->next_probe_ns = now + interval;
+		for (unsigned int n = 0; n < ps->nb_paths; n++) {
+			int i = (int)(p->probe_rr++ % ps->nb_paths);
+
+			if (i == p->active || !ps->path[i].resolved)
+				continue;
+			p->probe_slot = i;
+			wg_peer_send_probe(p->core);
+			p->probe_slot = -1;
+			break;
+		}
+	}
+}
+
+void
+wgd_paths_tick(void)
+{
+	uint64_t now = real_ns();
+
+	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
+		if (wgd.peers[i].conf->redundancy == WG_CONF_FAILOVER)
+			failover_tick(&wgd.peers[i], now);
 }
 
 int

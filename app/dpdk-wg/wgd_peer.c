@@ -110,6 +110,8 @@ peer_init(struct wgd_peer *p, const struct wg_conf_peer *cp, uint32_t id)
 	p->id = id;
 	p->conf = cp;
 	p->uplink_hint = -1;
+	p->active = -1;
+	p->probe_slot = -1;
 	p->core = wg_peer_create(wgd.dev, cp->public_key,
 				 cp->has_psk ? cp->psk : NULL);
 	if (p->core == NULL)

@@ -121,7 +121,7 @@ tx_flush(struct wgd_lcore_stats *st, int txq, struct tx_out *out)
 static void
 tx_one(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
        struct tx_out *out, struct wgd_peer *p, const struct wgd_pathset *ps,
-       unsigned int t, struct rte_mbuf *m)
+       unsigned int t, struct rte_mbuf *m, bool data)
 {
 	const struct wgd_path *path = &ps->path[ps->tx[t]];
 	struct wgd_path_stats *ps_st = &p->pstats[lslot][ps->tx[t]];
@@ -134,6 +134,7 @@ tx_one(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 	}
 	ps_st->tx_pkts++;
 	ps_st->tx_bytes += len;
+	ps_st->tx_data += data;
 	if (txq < 0) {
 		wgd_ctrl_send_raw(path->uplink, m);
 		return;
@@ -184,9 +185,9 @@ wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 			st->drops[WGD_DROP_NO_HEADROOM]++;
 			continue;
 		}
-		tx_one(st, lslot, txq, out, p, ps, t, copy);
+		tx_one(st, lslot, txq, out, p, ps, t, copy, inner_len != 0);
 	}
-	tx_one(st, lslot, txq, out, p, ps, 0, m);
+	tx_one(st, lslot, txq, out, p, ps, 0, m, inner_len != 0);
 
 	atomic_store_explicit(&p->tx_auth_ns, now, memory_order_relaxed);
 	if (inner_len != 0)

@@ -123,9 +123,10 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 					.peer_id = p->id, .kp = it->kp };
 		wgd_event_raise(st, p, &ev);
 	}
-	/* Roaming: a new path is learnt; with one path for data (single),
-	 * the data follows the endpoint last heard from, as WireGuard's. */
-	if (slot < 0 || (p->conf->redundancy != WG_CONF_DUPLICATE &&
+	/* Roaming: a new path is learnt; with Redundancy = single, data
+	 * follows the endpoint last heard from, as WireGuard's does
+	 * (failover picks its path by health instead). */
+	if (slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
 			 (ps->nb_tx == 0 || ps->tx[0] != slot))) {
 		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
 					.uplink = it->uplink };

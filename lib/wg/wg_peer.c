@@ -119,6 +119,15 @@ wg_peer_send_initiation(struct wg_peer *peer, bool is_retry)
 }
 
 void
+wg_peer_send_probe(struct wg_peer *peer)
+{
+	/* Multi-path probing proves a path with a handshake on it, more
+	 * often than REKEY_TIMEOUT would let through. */
+	peer->last_sent_handshake = 0;
+	wg_peer_send_initiation(peer, true);
+}
+
+void
 wg_peer_send_keepalive(struct wg_peer *peer)
 {
 	struct wg_device *dev = peer->device;

@@ -53,6 +53,10 @@ void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs);
  * it is a retry the retransmit timer asked for). */
 void wg_peer_send_initiation(struct wg_peer *peer, bool is_retry);
 
+/** Send an initiation now, past the one-per-REKEY_TIMEOUT limit: a probe
+ * that a path is alive (the response comes back on it). */
+void wg_peer_send_probe(struct wg_peer *peer);
+
 /** Send a keepalive through the device's hook. */
 void wg_peer_send_keepalive(struct wg_peer *peer);
 
