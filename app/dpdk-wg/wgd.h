@@ -178,7 +178,7 @@ struct wgd_peer {
 	struct wgd_path_health {
 		uint64_t rx_pkts, tx_pkts;    /**< counters at the last tick */
 		uint64_t last_rx_ns;          /**< authenticated packet on it */
-		uint64_t last_tx_ns;
+		uint64_t unanswered_ns;       /**< data sent, nothing back since */
 		uint64_t up_since_ns;         /**< live since; 0: not live */
 		uint64_t hold_until_ns;       /**< not preferred before */
 		unsigned int failures;        /**< died while active */

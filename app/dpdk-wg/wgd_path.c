@@ -306,11 +306,12 @@ slot_counts(const struct wgd_peer *p, unsigned int i, uint64_t *rx,
 
 /*
  * Liveness: a path is live while authenticated packets arrive on it.
- * The active one carries data: if we sent data on it and nothing came back
- * for 2/3 of the probe interval, it is dead (so data moves within one
- * probe interval; traffic that is never answered, one-way UDP, cannot
- * tell). The others are proved by handshakes sent over them, one per
- * interval in turn, and stay live for 2.5 intervals after an answer.
+ * The active one carries data: when data sent on it has had no answer
+ * for 3/10 of the probe interval it is dead, so data moves well inside
+ * one interval, before TCP's retransmission timer backs off far (traffic
+ * that is never answered, one-way UDP, cannot tell). The others are
+ * proved by handshakes sent over them, one per interval in turn, and
+ * stay live for 2.5 intervals after an answer.
  */
 static void
 health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
@@ -319,21 +320,24 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 
 	for (unsigned int i = 0; i < ps->nb_paths; i++) {
 		struct wgd_path_health *h = &p->health[i];
-		uint64_t rx, tx, quiet;
+		uint64_t rx, tx;
 		bool live;
 
 		slot_counts(p, i, &rx, &tx);
-		if (rx != h->rx_pkts)
+		if (rx != h->rx_pkts) {
 			h->last_rx_ns = now;
-		if (tx != h->tx_pkts)
-			h->last_tx_ns = now;
+			h->unanswered_ns = 0;
+		} else if (tx != h->tx_pkts && h->unanswered_ns == 0) {
+			h->unanswered_ns = now;
+		}
 		h->rx_pkts = rx;
 		h->tx_pkts = tx;
-		quiet = now - h->last_rx_ns;
-		if ((int)i == p->active && h->last_tx_ns > h->last_rx_ns)
-			live = h->last_rx_ns != 0 && quiet < interval * 2 / 3;
+		if ((int)i == p->active)
+			live = h->last_rx_ns != 0 && (h->unanswered_ns == 0 ||
+				now - h->unanswered_ns < interval * 3 / 10);
 		else
-			live = h->last_rx_ns != 0 && quiet < interval * 5 / 2;
+			live = h->last_rx_ns != 0 &&
+			       now - h->last_rx_ns < interval * 5 / 2;
 		if (live && h->up_since_ns == 0)
 			h->up_since_ns = now;
 		else if (!live)
@@ -374,12 +378,16 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 	 * that keeps failing is held down longer each time. */
 	if (p->active >= 0) {
 		ah = &p->health[p->active];
-		if (ah->up_since_ns == 0 && ah->last_tx_ns > ah->last_rx_ns &&
-		    now - p->active_since_ns > interval) {
+		if (ah->up_since_ns == 0 && ah->unanswered_ns != 0 &&
+		    now - p->active_since_ns > interval / 2) {
 			unsigned int shift = ah->failures < 6 ? ah->failures : 6;
 
 			ah->failures++;
 			ah->hold_until_ns = now + (hold << shift);
+			/* It must prove itself again, by answering probes. */
+			ah->last_rx_ns = 0;
+			ah->up_since_ns = 0;
+			ah->unanswered_ns = 0;
 			switch_active(p, best_path(p, ps, p->active, now), now);
 		} else if (ah->up_since_ns != 0 &&
 			   now - p->active_since_ns > 60 * WG_NS_PER_SEC) {
