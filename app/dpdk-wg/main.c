@@ -38,7 +38,9 @@ usage(const char *prog)
 		"  --stats-interval S      print stats every S seconds (0: never)\n"
 		"  --uapi-dir DIR          WireGuard UAPI socket directory\n"
 		"  --aead NAME             crypto backend: ipsec_mb or sodium\n"
-		"  --clock-scale K         run protocol timers K times faster (tests)\n",
+		"  --clock-scale K         run protocol timers K times faster (tests)\n"
+		"  --idle-us N             workers sleep N us when a poll finds nothing\n"
+		"                          (0, the default: busy-poll; for shared cores)\n",
 		prog);
 }
 
@@ -63,6 +65,7 @@ parse_args(int argc, char **argv)
 		{ "uapi-dir", required_argument, NULL, 'u' },
 		{ "aead", required_argument, NULL, 'a' },
 		{ "clock-scale", required_argument, NULL, 'k' },
+		{ "idle-us", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -105,6 +108,15 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			wgd.clock_scale = v;
+			break;
+		case 'i':
+			if (!parse_double(optarg, &v) || v > 100000 ||
+			    v != (unsigned int)v) {
+				fprintf(stderr, "dpdk-wg: bad --idle-us '%s' (1..100000)\n",
+					optarg);
+				return -1;
+			}
+			wgd.idle_us = (unsigned int)v;
 			break;
 		default:
 			usage(argv[0]);

@@ -237,6 +237,7 @@ struct wgd {
 	struct wgd_lcore_stats ctrl_stats;
 
 	unsigned int stats_interval;
+	unsigned int idle_us;                 /**< worker sleep on empty polls */
 	volatile bool quit;
 };
 

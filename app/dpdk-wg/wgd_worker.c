@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_prefetch.h>
@@ -354,12 +355,14 @@ wgd_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(wgd.qsbr, w->index);
 	while (!wgd.quit) {
 		uint64_t now = wgd_now();
+		unsigned int got = 0;
 
 		for (i = 0; i < w->nb_rx; i++) {
 			n = rte_eth_rx_burst(w->rx[i].port_id,
 					     w->rx[i].queue_id, pkts, WGD_BURST);
 			if (n == 0)
 				continue;
+			got += n;
 			if (w->rx[i].uplink < 0)
 				tun_rx(w, pkts, n, now);
 			else
@@ -369,6 +372,10 @@ wgd_worker_main(void *arg)
 		if (w->index == 0)
 			ctrl_tx_drain(w);
 		rte_rcu_qsbr_quiescent(wgd.qsbr, w->index);
+		/* On shared cores (tests, demos) give the CPU back when
+		 * there is nothing to do. */
+		if (got == 0 && wgd.idle_us != 0)
+			rte_delay_us_sleep(wgd.idle_us);
 	}
 	rte_rcu_qsbr_thread_offline(wgd.qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(wgd.qsbr, w->index);
