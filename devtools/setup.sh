@@ -18,7 +18,7 @@ packages=(
 	libssl-dev
 	# tests and demo
 	wireguard-tools wireguard-go iperf3 iproute2 iputils-ping tcpdump
-	nftables procps
+	nftables procps ethtool
 )
 
 missing=()

@@ -469,14 +469,14 @@ static double
 interval_loss(struct wgd_peer *p, unsigned int slot,
 	      const struct wgd_path_stats *st)
 {
-	uint64_t drx = st->rx_pkts + st->dup + st->too_old - p->prev[slot].rx;
+	uint64_t drx = st->rx_pkts - p->prev[slot].rx;
 	uint64_t dctr = st->max_counter - p->prev[slot].max_counter;
 	double loss = -1;
 
 	if (st->max_counter > p->prev[slot].max_counter && dctr >= drx &&
 	    dctr > 0)
 		loss = 100.0 * (1.0 - (double)drx / (double)dctr);
-	p->prev[slot].rx = st->rx_pkts + st->dup + st->too_old;
+	p->prev[slot].rx = st->rx_pkts;
 	p->prev[slot].max_counter = st->max_counter;
 	return loss;
 }
