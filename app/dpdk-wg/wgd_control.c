@@ -312,6 +312,12 @@ handle_wg(uint16_t uplink, struct rte_mbuf *m, const struct wg_net_info *info)
 	 * initiation: the ring filling up is the sign. */
 	bool under_load = rte_ring_count(wgd.ctrl_ring) >
 			  WGD_CTRL_RING_SIZE / 8;
+	/* A handshake moves the endpoint: the addresses and ports it
+	 * came from must be what was sent. */
+	if (!wg_net_udp_cksum_ok(m, info)) {
+		wgd.ctrl_stats.drops[WGD_DROP_MALFORMED]++;
+		return;
+	}
 	rx_ctx.valid = true;
 	rx_ctx.uplink = uplink;
 	wgd_reverse_path(info, m, &rx_ctx.path);

@@ -127,8 +127,11 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 	/* Roaming: a new path is learnt; with Redundancy = single, data
 	 * follows the endpoint last heard from, as WireGuard's does
 	 * (failover picks its path by health instead). */
-	if (slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
-			 (ps->nb_tx == 0 || ps->tx[0] != slot))) {
+	/* The AEAD does not cover the outer addresses and ports: check the
+	 * UDP checksum before an endpoint moves (rare: once per roam). */
+	if ((slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
+			  (ps->nb_tx == 0 || ps->tx[0] != slot))) &&
+	    wg_net_udp_cksum_ok(it->m, &it->info)) {
 		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
 					.uplink = it->uplink };
 

@@ -5,12 +5,11 @@
  *
  * Each mode is one entry of perf_modes[] with its own run function; the
  * common options (sizes, runs, duration, drivers) are parsed once and
- * handed to it. Today there is one mode:
+ * handed to it:
  *
- *   --crypto  seal and open throughput of every AEAD backend on one core.
- *
- * Data-plane modes (which will need DPDK) can be added as further
- * entries without touching the crypto mode.
+ *   --crypto     seal and open throughput of every AEAD backend on one core.
+ *   --dataplane  dpdk-wg's own encap (and decap) path on one lcore, on
+ *                net_null ports (perf_dataplane.c; built with DPDK only).
  */
 
 #include <errno.h>
@@ -32,30 +31,17 @@
 #endif
 
 #include "wg_aead.h"
+#include "test_wg_perf.h"
 
-#define PERF_MAX_SIZES 16
-#define PERF_MAX_RUNS 101
-#define PERF_MAX_LEN 65535
 #define PERF_MAX_BACKENDS 16
 
 static const uint32_t perf_default_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
-
-/* Options common to all modes. */
-struct perf_opts {
-	uint32_t sizes[PERF_MAX_SIZES];
-	unsigned int nb_sizes;
-	unsigned int runs;
-	double seconds;          /* per run, if iterations == 0 */
-	uint64_t iterations;     /* batches per run */
-	unsigned int batch;
-	const char *drivers;     /* comma list, NULL = all */
-	int core;                /* -1 = stay where started */
-};
 
 struct perf_mode {
 	const char *name;
 	const char *help;
 	int (*run)(const struct perf_opts *opts);
+	bool eal_args;           /* takes EAL options after "--" */
 };
 
 /* ---- time ----------------------------------------------------------- */
@@ -483,10 +469,6 @@ perf_run_once(const struct perf_backend *b, struct perf_batch *pb,
 	return 0;
 }
 
-struct perf_stat {
-	double med, min, max; /* Mpps */
-};
-
 static int
 perf_cmp_double(const void *a, const void *b)
 {
@@ -495,7 +477,7 @@ perf_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static struct perf_stat
+struct perf_stat
 perf_stat_of(double *mpps, unsigned int n)
 {
 	struct perf_stat st;
@@ -621,7 +603,11 @@ perf_crypto_run(const struct perf_opts *o)
 
 static const struct perf_mode perf_modes[] = {
 	{ "crypto", "seal/open throughput of each AEAD backend on one core",
-	  perf_crypto_run },
+	  perf_crypto_run, false },
+#ifdef WG_PERF_HAVE_DPDK
+	{ "dataplane", "dpdk-wg's encap/decap path on one lcore, net_null "
+	  "ports [-- EAL options]", perf_dataplane_run, true },
+#endif
 };
 
 #define PERF_NB_MODES (sizeof(perf_modes) / sizeof(perf_modes[0]))
@@ -631,7 +617,7 @@ perf_usage(const char *prog)
 {
 	unsigned int i;
 
-	printf("usage: %s MODE [options]\n\nmodes:\n", prog);
+	printf("usage: %s MODE [options] [-- EAL options]\n\nmodes:\n", prog);
 	for (i = 0; i < PERF_NB_MODES; i++)
 		printf("  --%-10s %s\n", perf_modes[i].name, perf_modes[i].help);
 	printf("\noptions:\n"
@@ -648,30 +634,106 @@ perf_usage(const char *prog)
 	       "only run when named)\n"
 	       "  --core N           pin to CPU N (default: the current "
 	       "CPU)\n"
-	       "  --help\n", WG_AEAD_BATCH_MAX);
+	       "  --help\n"
+	       "\n--dataplane (defaults differ: --sizes 64,512,1420, --batch "
+	       "is the burst, 1..32;\n"
+	       "--driver is one backend: ipsec_mb, sodium or ipsec_mb/ARCH):\n"
+	       "  --paths LIST       path counts, side by side (default "
+	       "1,2,4; at most 8)\n"
+	       "  --peers LIST       peer counts (default 1,1000)\n"
+	       "  --dir LIST         encap, decap or both (default "
+	       "encap,decap)\n"
+	       "  --tx-copies LIST   how a packet is copied for each extra "
+	       "path: chain (header\n"
+	       "                     mbuf + indirect clone), copy "
+	       "(rte_pktmbuf_copy), auto (as the\n"
+	       "                     daemon picks from the port's "
+	       "MULTI_SEGS); default chain,copy\n"
+	       "  after --, EAL options instead of the memory and log "
+	       "defaults (hugepages if\n"
+	       "  enough are free, else --no-huge -m 512); always: -l CORE "
+	       "--no-pci --in-memory\n"
+	       "  --no-telemetry and the net_null vdevs\n",
+	       WG_AEAD_BATCH_MAX);
 }
 
+/* A comma list of at most max_n numbers in [min, max]. */
 static int
-perf_parse_sizes(const char *arg, struct perf_opts *o)
+perf_parse_list(const char *arg, uint32_t *out, unsigned int max_n,
+		unsigned int *n, unsigned long min, unsigned long max)
 {
 	char *end;
 	unsigned long v;
 
-	o->nb_sizes = 0;
+	*n = 0;
 	while (*arg != '\0') {
 		errno = 0;
 		v = strtoul(arg, &end, 10);
-		if (errno != 0 || end == arg || v > PERF_MAX_LEN ||
-		    o->nb_sizes == PERF_MAX_SIZES)
+		if (errno != 0 || end == arg || v < min || v > max ||
+		    *n == max_n)
 			return -EINVAL;
-		o->sizes[o->nb_sizes++] = (uint32_t)v;
+		out[(*n)++] = (uint32_t)v;
 		arg = end;
 		if (*arg == ',')
 			arg++;
 		else if (*arg != '\0')
 			return -EINVAL;
 	}
-	return o->nb_sizes > 0 ? 0 : -EINVAL;
+	return *n > 0 ? 0 : -EINVAL;
+}
+
+static int
+perf_parse_sizes(const char *arg, struct perf_opts *o)
+{
+	o->sizes_given = true;
+	return perf_parse_list(arg, o->sizes, PERF_MAX_SIZES, &o->nb_sizes, 0,
+			       PERF_MAX_LEN);
+}
+
+/* --tx-copies: auto, chain, copy, in any order. */
+static int
+perf_parse_tx_copies(const char *arg, struct perf_opts *o)
+{
+	char buf[64], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->tx_copies = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "auto") == 0)
+			o->tx_copies |= PERF_TX_AUTO;
+		else if (strcmp(tok, "chain") == 0)
+			o->tx_copies |= PERF_TX_CHAIN;
+		else if (strcmp(tok, "copy") == 0)
+			o->tx_copies |= PERF_TX_COPY;
+		else
+			return -EINVAL;
+	}
+	return o->tx_copies != 0 ? 0 : -EINVAL;
+}
+
+/* --dir: encap, decap or both, in any order. */
+static int
+perf_parse_dir(const char *arg, struct perf_opts *o)
+{
+	char buf[64], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->encap = o->decap = false;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "encap") == 0)
+			o->encap = true;
+		else if (strcmp(tok, "decap") == 0)
+			o->decap = true;
+		else
+			return -EINVAL;
+	}
+	return o->encap || o->decap ? 0 : -EINVAL;
 }
 
 static int
@@ -713,6 +775,10 @@ enum {
 	OPT_BATCH,
 	OPT_DRIVER,
 	OPT_CORE,
+	OPT_PATHS,
+	OPT_PEERS,
+	OPT_DIR,
+	OPT_TX_COPIES,
 	OPT_HELP,
 	OPT_MODE, /* + index into perf_modes */
 };
@@ -720,7 +786,7 @@ enum {
 int
 main(int argc, char **argv)
 {
-	static struct option longopts[PERF_NB_MODES + 9] = {
+	static struct option longopts[PERF_NB_MODES + 13] = {
 		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
@@ -728,11 +794,19 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "core", required_argument, NULL, OPT_CORE },
+		{ "paths", required_argument, NULL, OPT_PATHS },
+		{ "peers", required_argument, NULL, OPT_PEERS },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "tx-copies", required_argument, NULL, OPT_TX_COPIES },
 		{ "help", no_argument, NULL, OPT_HELP },
 	};
 	struct perf_opts o = {
 		/* ~16 s for the default backends and sizes */
 		.runs = 5, .seconds = 0.1, .batch = 32, .core = -1,
+		.paths = { 1, 2, 4 }, .nb_paths = 3,
+		.peers = { 1, 1000 }, .nb_peers = 2,
+		.encap = true, .decap = true,
+		.tx_copies = PERF_TX_CHAIN | PERF_TX_COPY,
 	};
 	const struct perf_mode *mode = NULL;
 	unsigned long long v;
@@ -741,7 +815,7 @@ main(int argc, char **argv)
 	int c;
 
 	for (i = 0; i < PERF_NB_MODES; i++)
-		longopts[8 + i] = (struct option){ perf_modes[i].name,
+		longopts[12 + i] = (struct option){ perf_modes[i].name,
 			no_argument, NULL, OPT_MODE + (int)i };
 	memcpy(o.sizes, perf_default_sizes, sizeof(perf_default_sizes));
 	o.nb_sizes = sizeof(perf_default_sizes) / sizeof(perf_default_sizes[0]);
@@ -783,6 +857,24 @@ main(int argc, char **argv)
 				goto bad;
 			o.core = (int)v;
 			break;
+		case OPT_PATHS:
+			if (perf_parse_list(optarg, o.paths, PERF_MAX_LIST,
+					    &o.nb_paths, 1, 8) != 0)
+				goto bad;
+			break;
+		case OPT_PEERS:
+			if (perf_parse_list(optarg, o.peers, PERF_MAX_LIST,
+					    &o.nb_peers, 1, 2000) != 0)
+				goto bad;
+			break;
+		case OPT_DIR:
+			if (perf_parse_dir(optarg, &o) != 0)
+				goto bad;
+			break;
+		case OPT_TX_COPIES:
+			if (perf_parse_tx_copies(optarg, &o) != 0)
+				goto bad;
+			break;
 		case 'h':
 		case OPT_HELP:
 			perf_usage(argv[0]);
@@ -795,12 +887,15 @@ main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc)
-		goto bad;
 	if (mode == NULL) {
 		fprintf(stderr, "%s: no mode given\n", argv[0]);
 		goto bad;
 	}
+	if (optind != argc && !mode->eal_args)
+		goto bad;
+	o.extra_argc = argc - optind;
+	o.extra_argv = argv + optind;
+	o.prog = argv[0];
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sodium_init failed\n");
 		return 1;
