@@ -428,6 +428,31 @@ test_private_key_change(void)
 	wg_test_pair_free(&p);
 }
 
+static void
+test_probe_rate_limit(void)
+{
+	struct wg_test_pair p;
+
+	/* Ordinary initiations: one per REKEY_TIMEOUT. Probes (multi-path
+	 * liveness) go out whenever asked, and each completes. */
+	wg_test_pair_init(&p, NULL, 0);
+	wg_peer_send_initiation(p.a.peer, false);
+	wg_peer_send_initiation(p.a.peer, false);
+	CHECK_EQ(p.wire_len, 1);
+	wg_test_pair_deliver(&p);
+	p.clock.mono += WG_NS_PER_SEC;
+	p.clock.real += WG_NS_PER_SEC;
+	wg_peer_send_initiation(p.a.peer, false);
+	CHECK_EQ(p.wire_len, 0);
+	wg_peer_send_probe(p.a.peer);
+	CHECK_EQ(p.wire_len, 1);
+	CHECK_EQ(p.wire[0].len, WG_MSG_INITIATION_LEN);
+	CHECK_EQ(wg_test_pair_deliver(&p), 3);   /* initiation, response, keepalive */
+	CHECK_EQ(p.b.dev->drops[WG_DROP_STALE_TIMESTAMP], 0);
+	CHECK(atomic_load(&p.a.peer->keypairs.current) != NULL);
+	wg_test_pair_free(&p);
+}
+
 int
 main(void)
 {
@@ -445,5 +470,6 @@ main(void)
 	test_queue_until_keypair();
 	test_roaming_and_removal();
 	test_private_key_change();
+	test_probe_rate_limit();
 	return wg_test_done("noise");
 }
