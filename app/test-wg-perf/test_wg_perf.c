@@ -617,7 +617,13 @@ perf_usage(const char *prog)
 {
 	unsigned int i;
 
-	printf("usage: %s MODE [options] [-- EAL options]\n\nmodes:\n", prog);
+	printf("usage: %s MODE [options]%s\n\nmodes:\n", prog,
+#ifdef WG_PERF_HAVE_DPDK
+	       " [-- EAL options]"
+#else
+	       ""
+#endif
+	       );
 	for (i = 0; i < PERF_NB_MODES; i++)
 		printf("  --%-10s %s\n", perf_modes[i].name, perf_modes[i].help);
 	printf("\noptions:\n"
@@ -634,8 +640,9 @@ perf_usage(const char *prog)
 	       "only run when named)\n"
 	       "  --core N           pin to CPU N (default: the current "
 	       "CPU)\n"
-	       "  --help\n"
-	       "\n--dataplane (defaults differ: --sizes 64,512,1420, --batch "
+	       "  --help\n", WG_AEAD_BATCH_MAX);
+#ifdef WG_PERF_HAVE_DPDK
+	printf("\n--dataplane (defaults differ: --sizes 64,512,1420, --batch "
 	       "is the burst, 1..32;\n"
 	       "--driver is one backend: ipsec_mb, sodium or ipsec_mb/ARCH):\n"
 	       "  --paths LIST       path counts, side by side (default "
@@ -650,11 +657,11 @@ perf_usage(const char *prog)
 	       "                     daemon picks from the port's "
 	       "MULTI_SEGS); default chain,copy\n"
 	       "  after --, EAL options instead of the memory and log "
-	       "defaults (hugepages if\n"
-	       "  enough are free, else --no-huge -m 512); always: -l CORE "
-	       "--no-pci --in-memory\n"
-	       "  --no-telemetry and the net_null vdevs\n",
-	       WG_AEAD_BATCH_MAX);
+	       "defaults (--in-memory with\n"
+	       "  hugepages if 192 MB are free, else --no-huge -m 512 "
+	       "--no-shconf); always:\n"
+	       "  -l CORE --no-pci --no-telemetry and the net_null vdevs\n");
+#endif
 }
 
 /* A comma list of at most max_n numbers in [min, max]. */

@@ -1,0 +1,1434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-wg-perf --dataplane: dpdk-wg's own data path on one lcore, with no
+ * I/O cost. The uplinks and the TUN interface are net_null ports (TX
+ * frees the mbufs), and the daemon is set up as main.c does it, from a
+ * generated configuration: the real wgd_ports_init(), wgd_control_init(),
+ * wgd_neigh_init() (static neighbours: every path resolves at once) and
+ * wgd_peers_init() (peers, receiver-index hash, AllowedIPs, path sets).
+ * Only the handshake is skipped: each peer gets a keypair made directly
+ * (wg_keypair_alloc() and random keys), indexed through the daemon's own
+ * index_update hook and published as the peer's current keypair.
+ *
+ * encap: inner IPv4/UDP packets in mbufs fresh from the pool (as TUN RX
+ * gives them), bursts of 32 spread over the peers in turn; what the
+ * worker's tun_rx() does (whole-IP-header check, AllowedIPs lookup by
+ * destination: reproduced below, it is static in wgd_worker.c) and then
+ * the real wgd_tx_burst(): pad, seal in one batch, outer headers
+ * (wg_net_encap), a copy per extra path (wgd_send_sealed), TX bursts.
+ * Copies are measured both ways wgd_tx.c makes them (--tx-copies): a
+ * header mbuf chained to an indirect clone (uplink tx_multi_seg) and
+ * rte_pktmbuf_copy(); net_null does not advertise MULTI_SEGS, so the
+ * daemon itself would copy there ("auto").
+ *
+ * decap: frames sealed by the "peer" (outside the timed part) with outer
+ * headers for each path, one copy per path as duplicate mode delivers
+ * them; the worker's uplink_rx() sequence, reproduced from wgd_worker.c
+ * (static there): wg_net_parse(), our address and port, wg_msg_classify(),
+ * wgd_keypair_lookup() (the real rte_hash), one open batch, the replay
+ * window, per-path accounting, AllowedIPs by source, TX to the TUN port.
+ *
+ * The timed part of a burst is the data path alone; mbuf allocation and
+ * filling (encap) or sealing the peer's frames (decap) are outside it.
+ * Before measuring, one burst of each variant is checked end to end
+ * (encap: frames parsed and opened with the peer's key; decap: the inner
+ * packets compared), and after each run the number of packets is checked
+ * against the daemon's own counters (encrypted, sent, decrypted, drops).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+#include <sodium.h>
+
+#include "wg_aead.h"
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+#include "wg_aead_ipsec_mb.h"
+#endif
+#include "wg_allowedips.h"
+#include "wgd.h"
+#include "wgd_neigh.h"
+#include "wgd_port.h"
+
+#include "test_wg_perf.h"
+
+/* The daemon's state: main.c defines it in dpdk-wg, we do here. */
+struct wgd wgd;
+
+#define DP_LISTEN_PORT 51820
+#define DP_MTU 1420
+#define DP_MAX_PEERS 2000      /* one staged ring (memzone) each */
+#define DP_INNER_MIN 28        /* IPv4 + UDP headers */
+#define DP_HUGE_MIN_MB 192     /* use hugepages when this much is free */
+
+static const uint32_t dp_default_sizes[] = { 64, 512, 1420 };
+
+#define DP_MAX_VARIANTS (PERF_MAX_LIST * 3)
+
+/* What one column of a side-by-side comparison runs: k paths, and for
+ * encap with k > 1, how the copies are made (PERF_TX_*). */
+struct dp_variant {
+	unsigned int k;
+	unsigned int tx;
+};
+
+/* A group of peers measured together: ids first .. first + n - 1. */
+struct dp_set {
+	uint32_t first;
+	uint32_t n;
+};
+
+struct dp {
+	const struct perf_opts *o;
+	uint32_t sizes[PERF_MAX_SIZES];
+	unsigned int nb_sizes;
+	unsigned int burst;
+	unsigned int nb_uplinks;
+	struct dp_set sets[PERF_MAX_LIST];
+	uint32_t nb_peers;
+	uint8_t *tmpl;                  /* inner IPv4/UDP packet, DP_MTU */
+	struct wg_aead_ctx *gen_aead;   /* the peers' side (decap) */
+	uint64_t *gen_counter;          /* [peer id] */
+	uint32_t cur_set;               /* the set and path count last */
+	unsigned int cur_paths;         /* published (dp_use) */
+	bool port_multi_seg[WGD_MAX_UPLINKS];  /* the daemon's own choice */
+	char notes[1024];               /* self-check findings, at the end */
+	struct dp_variant var[2][DP_MAX_VARIANTS];  /* [decap] */
+	unsigned int nb_var[2];
+	uint64_t tsc_hz;
+	bool huge;
+};
+
+/* One run of one cell. */
+struct dp_sample {
+	double mpps;        /* data path only */
+	double loop_mpps;   /* with allocation and filling (encap) */
+};
+
+/* ---- addresses of the generated configuration ----------------------- */
+
+static void
+dp_peer_inner(uint32_t id, uint8_t a[4])
+{
+	a[0] = 10;
+	a[1] = (uint8_t)(1 + id / 256);
+	a[2] = (uint8_t)(id % 256);
+	a[3] = 2;
+}
+
+static const uint8_t dp_host_inner[4] = { 10, 255, 0, 1 };
+
+static void
+dp_gw_mac(unsigned int u, uint8_t mac[6])
+{
+	const uint8_t m[6] = { 0x02, 0, 0, 0, (uint8_t)u, 0xfe };
+
+	memcpy(mac, m, 6);
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static int
+dp_key_b64(char out[45], uint8_t pub[32])
+{
+	uint8_t priv[32];
+
+	randombytes_buf(priv, sizeof(priv));
+	if (pub != NULL) {
+		if (crypto_scalarmult_base(pub, priv) != 0)
+			return -1;
+		sodium_bin2base64(out, 45, pub, 32,
+				  sodium_base64_VARIANT_ORIGINAL);
+	} else {
+		sodium_bin2base64(out, 45, priv, 32,
+				  sodium_base64_VARIANT_ORIGINAL);
+	}
+	sodium_memzero(priv, sizeof(priv));
+	return 0;
+}
+
+/*
+ * [Interface], one [Uplink] per net_null port (a gateway with a static
+ * neighbour entry, so paths resolve without ARP), and nb_peers peers on
+ * every uplink with one endpoint behind the gateways, duplicate mode.
+ */
+static char *
+dp_config(unsigned int nb_uplinks, uint32_t nb_peers)
+{
+	size_t cap = 4096 + (size_t)nb_peers * 256 + nb_uplinks * 256, len;
+	char *s = malloc(cap), key[45];
+	uint8_t pub[32];
+	unsigned int u;
+	uint32_t id;
+
+	if (s == NULL || dp_key_b64(key, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	len = (size_t)snprintf(s, cap,
+			       "[Interface]\nPrivateKey = %s\nListenPort = %u\n"
+			       "Address = 10.255.0.1/16\nMTU = %u\n",
+			       key, DP_LISTEN_PORT, DP_MTU);
+	for (u = 0; u < nb_uplinks; u++)
+		len += (size_t)snprintf(s + len, cap - len,
+			"[Uplink]\nName = up%u\nPort = net_null%u\n"
+			"Address = 100.64.%u.1/24\nGateway = 100.64.%u.254\n"
+			"Neighbor = 100.64.%u.254 02:00:00:00:%02x:fe\n",
+			u, u, u, u, u, u);
+	for (id = 1; id <= nb_peers; id++) {
+		if (dp_key_b64(key, pub) != 0) {
+			free(s);
+			return NULL;
+		}
+		len += (size_t)snprintf(s + len, cap - len,
+			"[Peer]\nPublicKey = %s\n"
+			"AllowedIPs = 10.%u.%u.0/24\n"
+			"Endpoint = 198.18.%u.%u:%u\nRedundancy = duplicate\n",
+			key, 1 + id / 256, id % 256, id / 256, id % 256,
+			DP_LISTEN_PORT);
+	}
+	return s;
+}
+
+/* ---- EAL --------------------------------------------------------------- */
+
+static bool
+dp_hugepages_free(void)
+{
+	unsigned long free_pages = 0, page_kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &page_kb);
+	}
+	fclose(f);
+	return free_pages * page_kb / 1024 >= DP_HUGE_MIN_MB;
+}
+
+#define DP_MAX_EAL_ARGS 64
+
+static int
+dp_eal_init(struct dp *d, int core)
+{
+	static char bufs[16][48];
+	char *argv[DP_MAX_EAL_ARGS];
+	const struct perf_opts *o = d->o;
+	int argc = 0, b = 0, i, ret;
+
+	argv[argc++] = (char *)(uintptr_t)o->prog;
+	snprintf(bufs[b], sizeof(bufs[b]), "%d", core);
+	argv[argc++] = "-l";
+	argv[argc++] = bufs[b++];
+	argv[argc++] = "--no-pci";
+	argv[argc++] = "--no-telemetry";
+	for (unsigned int u = 0; u <= d->nb_uplinks; u++) {
+		snprintf(bufs[b], sizeof(bufs[b]), "--vdev=net_null%u", u);
+		argv[argc++] = bufs[b++];
+	}
+	if (o->extra_argc == 0) {
+		/* No files left behind and no clash with other DPDK
+		 * processes: --in-memory, or without hugepages (where EAL
+		 * refuses --in-memory) no shared config. */
+		argv[argc++] = "--log-level=lib.eal:error";
+		d->huge = dp_hugepages_free();
+		if (d->huge) {
+			argv[argc++] = "--in-memory";
+		} else {
+			argv[argc++] = "--no-huge";
+			argv[argc++] = "-m";
+			argv[argc++] = "512";
+			argv[argc++] = "--no-shconf";
+		}
+	} else {
+		d->huge = true;
+		for (i = 0; i < o->extra_argc; i++) {
+			if (argc == DP_MAX_EAL_ARGS - 1)
+				return -E2BIG;
+			if (strcmp(o->extra_argv[i], "--no-huge") == 0)
+				d->huge = false;
+			argv[argc++] = o->extra_argv[i];
+		}
+	}
+	argv[argc] = NULL;
+	printf("# EAL:");
+	for (i = 1; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
+	fflush(stdout);
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "cannot initialise EAL: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the daemon, as main.c sets it up ---------------------------------- */
+
+static int
+dp_aead(struct dp *d)
+{
+	const char *name = d->o->drivers;
+	char drv_name[32] = "";
+	const char *arch = NULL, *slash;
+	const struct wg_aead_driver *drv;
+
+	if (name != NULL) {
+		if (strchr(name, ',') != NULL) {
+			fprintf(stderr, "--dataplane: --driver takes one backend\n");
+			return -1;
+		}
+		slash = strchr(name, '/');
+		snprintf(drv_name, sizeof(drv_name), "%.*s",
+			 (int)(slash != NULL ? (size_t)(slash - name) :
+			       strlen(name)), name);
+		arch = slash != NULL ? slash + 1 : NULL;
+	}
+	drv = wg_aead_driver_find(drv_name[0] != '\0' ? drv_name : NULL);
+	if (drv == NULL || !drv->probe()) {
+		fprintf(stderr, "--dataplane: no usable crypto backend\n");
+		return -1;
+	}
+	wgd.aead_driver = drv;
+	if (arch != NULL) {
+#ifdef WG_AEAD_HAVE_IPSEC_MB
+		if (strcmp(drv->name, "ipsec_mb") == 0) {
+			wgd.workers[0].aead = wg_aead_ipsec_mb_ctx_create_arch(arch);
+			d->gen_aead = wg_aead_ipsec_mb_ctx_create_arch(arch);
+		}
+#endif
+	} else {
+		wgd.workers[0].aead = drv->ctx_create();
+		d->gen_aead = drv->ctx_create();
+	}
+	wgd.ctrl_aead = drv->ctx_create();
+	if (wgd.workers[0].aead == NULL || d->gen_aead == NULL ||
+	    wgd.ctrl_aead == NULL) {
+		fprintf(stderr, "--dataplane: cannot create crypto context "
+			"for %s\n", name != NULL ? name : drv->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A keypair made directly, as wg_noise_begin_session() would leave it
+ * (we are the responder: no time-based rekey from the data path). */
+static int
+dp_keypair(struct wgd_peer *p)
+{
+	struct wg_keypair *kp = wg_keypair_alloc(wgd.dev);
+
+	if (kp == NULL)
+		return -1;
+	kp->entry.peer = p->core;
+	randombytes_buf(kp->send_key, sizeof(kp->send_key));
+	randombytes_buf(kp->recv_key, sizeof(kp->recv_key));
+	kp->remote_index = randombytes_random();
+	kp->birthdate = wgd_now();
+	kp->i_am_initiator = false;
+	atomic_store(&kp->send_counter, 0);
+	atomic_store(&kp->sending_valid, true);
+	atomic_store(&kp->receiving_valid, true);
+	if (wg_index_add(wgd.dev, &kp->entry) == 0) {
+		wg_keypair_free(kp);
+		return -1;
+	}
+	/* The daemon's own hook puts it in the receiver-index hash. */
+	wgd.dev->ops.index_update(wgd.dev->ops_arg, kp->entry.index, kp);
+	atomic_store(&p->core->keypairs.current, kp);
+	return 0;
+}
+
+static int
+dp_setup(struct dp *d)
+{
+	char err[512], *text;
+	uint32_t id;
+
+	wgd.clock = &wg_clock_system;
+	wgd.clock_scale = 1.0;
+	wgd.name = "wgperf";
+	wgd.conf_path = "(test-wg-perf)";
+	wgd.nb_workers = 1;
+	wgd.workers[0].lcore_id = rte_lcore_id();
+	wgd.workers[0].index = 0;
+	wgd.workers[0].txq = 0;
+	if (dp_aead(d) != 0)
+		return -1;
+	text = dp_config(d->nb_uplinks, d->nb_peers);
+	if (text == NULL)
+		return -1;
+	if (wg_conf_parse_string(wgd.conf_path, text, &wgd.conf, err,
+				 sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(text);
+		return -1;
+	}
+	sodium_memzero(text, strlen(text));
+	free(text);
+	wgd.listen_port_be = rte_cpu_to_be_16(wgd.conf->listen_port);
+
+	if (wgd_ports_init() != 0)
+		return -1;
+	/* The TUN interface: one more net_null port instead of net_tun. */
+	{
+		char name[32];
+
+		snprintf(name, sizeof(name), "net_null%u", d->nb_uplinks);
+		if (rte_eth_dev_get_port_by_name(name, &wgd.tun_port) != 0 ||
+		    wgd_port_setup(wgd.tun_port, 1, 1, NULL, NULL) != 0) {
+			fprintf(stderr, "cannot start %s as the TUN port\n",
+				name);
+			return -1;
+		}
+	}
+	if (wgd_control_init() != 0 || wgd_neigh_init() != 0 ||
+	    wgd_peers_init() != 0)
+		return -1;
+	for (id = 1; id <= wgd.nb_peers; id++) {
+		const struct wgd_pathset *ps;
+
+		if (dp_keypair(&wgd.peers[id]) != 0) {
+			fprintf(stderr, "cannot create keypair\n");
+			return -1;
+		}
+		ps = atomic_load(&wgd.peers[id].paths);
+		if (ps == NULL || ps->nb_tx != d->nb_uplinks) {
+			fprintf(stderr, "peer %u: %u of %u paths resolved\n",
+				id, ps != NULL ? ps->nb_tx : 0, d->nb_uplinks);
+			return -1;
+		}
+	}
+	for (unsigned int u = 0; u < wgd.nb_uplinks; u++)
+		d->port_multi_seg[u] = wgd.uplinks[u].tx_multi_seg;
+	d->gen_counter = calloc(wgd.nb_peers + 1, sizeof(*d->gen_counter));
+	return d->gen_counter != NULL ? 0 : -1;
+}
+
+static void
+dp_teardown(struct dp *d)
+{
+	wgd_peers_free();
+	wgd_neigh_free();
+	wgd_ports_close();
+	if (wgd.aead_driver != NULL) {
+		if (wgd.workers[0].aead != NULL)
+			wgd.aead_driver->ctx_free(wgd.workers[0].aead);
+		if (wgd.ctrl_aead != NULL)
+			wgd.aead_driver->ctx_free(wgd.ctrl_aead);
+		if (d->gen_aead != NULL)
+			wgd.aead_driver->ctx_free(d->gen_aead);
+	}
+	wg_conf_free(wgd.conf);
+	free(d->gen_counter);
+	free(d->tmpl);
+	rte_eal_cleanup();
+}
+
+/*
+ * Give every peer of a set k paths (its first k uplinks), as the control
+ * lcore would after a configuration change: the real wgd_paths_init()
+ * and wgd_peer_update_path() build and publish the new path sets.
+ */
+static int
+dp_set_paths(struct dp *d, uint32_t set_idx, unsigned int k)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+
+	for (uint32_t id = set->first; id < set->first + set->n; id++) {
+		struct wgd_peer *p = &wgd.peers[id];
+		const struct wgd_pathset *ps;
+
+		wgd.conf->peers[id - 1].nuplinks = k;
+		memset(p->cand, 0, sizeof(p->cand));
+		p->nb_cand = 0;
+		wgd_paths_init(p);
+		wgd_peer_update_path(p, -1, NULL);
+		ps = atomic_load(&p->paths);
+		if (ps == NULL || ps->nb_tx != k) {
+			fprintf(stderr, "peer %u: %u paths, want %u\n", id,
+				ps != NULL ? ps->nb_tx : 0, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the worker's code (static in wgd_worker.c), reproduced ------------
+ * Keep in step with app/dpdk-wg/wgd_worker.c: tun_rx(), uplink_rx() and
+ * what they call. Only the capture argument (self-check) is new. */
+
+struct dp_open_item {
+	struct rte_mbuf *m;
+	struct wg_keypair *kp;
+	uint64_t counter;
+	uint16_t uplink;
+	uint16_t payload_off;
+	struct wg_net_info info;
+};
+
+static bool
+dp_our_address(const struct wgd_uplink *up, const struct wg_endpoint *dst)
+{
+	if (dst->family == WG_AF_INET)
+		return up->has4 && memcmp(dst->addr.v4, up->addr4, 4) == 0;
+	return up->has6 && memcmp(dst->addr.v6, up->addr6, 16) == 0;
+}
+
+static void
+dp_to_control(struct wgd_lcore_stats *st, struct rte_mbuf *m)
+{
+	if (rte_ring_mp_enqueue(wgd.ctrl_ring, m) != 0)
+		wgd_drop(st, m, WGD_DROP_CTRL_RING_FULL);
+}
+
+static uint32_t
+dp_inner_ip_len(const uint8_t *p, uint32_t len)
+{
+	uint32_t tot;
+
+	if (len >= 20 && (p[0] >> 4) == 4) {
+		tot = (uint32_t)p[2] << 8 | p[3];
+		return tot >= 20 && tot <= len ? tot : 0;
+	}
+	if (len >= 40 && (p[0] >> 4) == 6) {
+		tot = 40 + ((uint32_t)p[4] << 8 | p[5]);
+		return tot <= len ? tot : 0;
+	}
+	return 0;
+}
+
+static void
+dp_path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
+		uint64_t counter, unsigned int verdict, uint32_t len,
+		uint64_t now)
+{
+	struct wgd_path_stats *st;
+	struct wgd_arrival *a;
+
+	if (slot < 0)
+		return;
+	st = &p->pstats[w->index][slot];
+	st->rx_pkts++;
+	st->rx_bytes += len;
+	if (counter > st->max_counter)
+		st->max_counter = counter;
+	a = p->arrivals != NULL ?
+	    &p->arrivals[counter & (WGD_ARRIVALS - 1)] : NULL;
+	switch (verdict) {
+	case WG_DROP_NONE:
+		st->first++;
+		if (a != NULL) {
+			a->counter = counter;
+			a->ns = now;
+			a->slot = (uint8_t)slot;
+		}
+		break;
+	case WG_DROP_REPLAY:
+		st->dup++;
+		if (a != NULL && a->counter == counter && a->slot != slot) {
+			st->delay_sum_ns += now - a->ns;
+			st->delay_n++;
+		}
+		break;
+	case WG_DROP_TOO_OLD:
+		st->too_old++;
+		break;
+	}
+}
+
+static bool
+dp_open_accept(struct wgd_worker *w, struct dp_open_item *it,
+	       uint32_t plain_len, uint64_t now, uint32_t *inner_len)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	struct wg_peer *core = it->kp->entry.peer;
+	struct wgd_peer *p = wgd_peer_of(core);
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	int slot = ps != NULL ? wgd_path_find(ps, it->uplink, &it->info.src)
+			      : -1;
+	unsigned int reason;
+	uint8_t *plain;
+
+	reason = wg_data_check_replay(it->kp, it->counter);
+	dp_path_account(w, p, slot, it->counter, reason,
+			plain_len + WG_MSG_DATA_MIN_LEN, now);
+	if (reason != WG_DROP_NONE) {
+		wgd_drop(st, it->m, reason);
+		return false;
+	}
+	if (it->kp == atomic_load(&core->keypairs.next)) {
+		struct wgd_event ev = { .type = WGD_EV_CONFIRM,
+					.peer_id = p->id, .kp = it->kp };
+		wgd_event_raise(st, p, &ev);
+	}
+	if ((slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
+			  (ps->nb_tx == 0 || ps->tx[0] != slot))) &&
+	    wg_net_udp_cksum_ok(it->m, &it->info)) {
+		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
+					.uplink = it->uplink };
+
+		wgd_reverse_path(&it->info, it->m, &ev.back);
+		wgd_event_raise(st, p, &ev);
+	}
+	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN,
+				  memory_order_relaxed);
+	if (plain_len == 0) {
+		rte_pktmbuf_free(it->m);
+		return false;
+	}
+	plain = rte_pktmbuf_mtod_offset(it->m, uint8_t *, it->payload_off +
+					WG_MSG_DATA_HEADER_LEN);
+	*inner_len = dp_inner_ip_len(plain, plain_len);
+	if (*inner_len == 0) {
+		wgd_drop(st, it->m, WGD_DROP_BAD_INNER);
+		return false;
+	}
+	atomic_store_explicit(&p->rx_data_ns, now, memory_order_relaxed);
+	return true;
+}
+
+/* capture != NULL (self-check): the opened packets are handed back
+ * instead of going to the TUN port. */
+static void
+dp_open_burst(struct wgd_worker *w, struct dp_open_item *items,
+	      unsigned int n, uint64_t now, struct rte_mbuf **capture,
+	      unsigned int *ncapture)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	struct wg_aead_op ops[WGD_BURST];
+	const uint8_t *inner[WGD_BURST];
+	struct rte_mbuf *out[WGD_BURST];
+	uint32_t ids[WGD_BURST], lens[WGD_BURST];
+	struct dp_open_item *acc[WGD_BURST];
+	unsigned int i, k = 0, nout = 0, sent;
+
+	for (i = 0; i < n; i++) {
+		struct wg_msg_data *hdr = rte_pktmbuf_mtod_offset(items[i].m,
+				struct wg_msg_data *, items[i].payload_off);
+		uint32_t len = rte_pktmbuf_pkt_len(items[i].m) -
+			       items[i].payload_off - WG_MSG_DATA_MIN_LEN;
+
+		ops[i].key = items[i].kp->recv_key;
+		ops[i].counter = items[i].counter;
+		ops[i].data = hdr->encrypted_data;
+		ops[i].len = len;
+		ops[i].tag = hdr->encrypted_data + len;
+	}
+	wgd.aead_driver->open(w->aead, ops, n);
+	st->crypto_batches++;
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].status != 0) {
+			wgd_drop(st, items[i].m, WG_DROP_DATA_AUTH);
+			continue;
+		}
+		if (!dp_open_accept(w, &items[i], ops[i].len, now, &lens[k]))
+			continue;
+		inner[k] = ops[i].data;
+		acc[k++] = &items[i];
+	}
+	st->decrypted += k;
+	if (k == 0)
+		return;
+
+	wg_allowedips_lookup(atomic_load(&wgd.allowedips), inner, k, true, ids);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = acc[i]->m;
+
+		if (ids[i] != wgd_peer_of(acc[i]->kp->entry.peer)->id) {
+			wgd_drop(st, m, WGD_DROP_ALLOWEDIPS_RX);
+			continue;
+		}
+		rte_pktmbuf_adj(m, acc[i]->payload_off + WG_MSG_DATA_HEADER_LEN);
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - lens[i]);
+		out[nout++] = m;
+	}
+	if (capture != NULL) {
+		memcpy(capture + *ncapture, out, nout * sizeof(out[0]));
+		*ncapture += nout;
+		return;
+	}
+	sent = rte_eth_tx_burst(wgd.tun_port, w->txq, out, (uint16_t)nout);
+	st->tun_tx_pkts += sent;
+	for (i = sent; i < nout; i++)
+		wgd_drop(st, out[i], WGD_DROP_TX_FULL);
+}
+
+static void
+dp_uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
+		   struct dp_open_item *items, unsigned int *nitems,
+		   uint64_t now)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	const struct wgd_uplink *up = &wgd.uplinks[uplink];
+	struct wg_net_info info;
+	enum wg_drop_reason reason;
+	struct dp_open_item *it;
+	const uint8_t *payload;
+	int r;
+
+	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {
+		wgd_drop(st, m, WGD_DROP_MALFORMED);
+		return;
+	}
+	switch (wg_net_parse(m, &info)) {
+	case WG_NET_UDP:
+		break;
+	case WG_NET_ARP:
+	case WG_NET_ND:
+		dp_to_control(st, m);
+		return;
+	case WG_NET_OTHER:
+		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
+		return;
+	default:
+		wgd_drop(st, m, WGD_DROP_MALFORMED);
+		return;
+	}
+	if (info.dst.port != wgd.listen_port_be ||
+	    !dp_our_address(up, &info.dst)) {
+		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
+		return;
+	}
+	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, info.payload_off);
+	switch (wg_msg_classify(payload, info.payload_len, &r)) {
+	case WG_MSG_DATA:
+		break;
+	case WG_MSG_INVALID:
+		wgd_drop(st, m, (unsigned int)r);
+		return;
+	default:
+		dp_to_control(st, m);
+		return;
+	}
+	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - info.payload_off -
+			 info.payload_len);
+	it = &items[*nitems];
+	it->kp = wgd_keypair_lookup(payload, now, &reason);
+	if (it->kp == NULL) {
+		wgd_drop(st, m, reason);
+		return;
+	}
+	it->m = m;
+	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
+	it->uplink = uplink;
+	it->payload_off = info.payload_off;
+	it->info = info;
+	(*nitems)++;
+}
+
+static void
+dp_uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
+	     unsigned int n, uint64_t now, struct rte_mbuf **capture,
+	     unsigned int *ncapture)
+{
+	struct dp_open_item items[WGD_BURST];
+	unsigned int i, nitems = 0;
+
+	w->stats.uplink_rx_pkts += n;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->stats.uplink_rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		dp_uplink_classify(w, uplink, pkts[i], items, &nitems, now);
+	}
+	if (nitems > 0)
+		dp_open_burst(w, items, nitems, now, capture, ncapture);
+}
+
+/* tun_rx(); txq as wgd_tx_burst() takes it (-1: the control lcore's
+ * ring, used by the self-check to see the frames). */
+static void
+dp_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
+	  uint64_t now, int txq)
+{
+	const uint8_t *ips[WGD_BURST];
+	struct wgd_peer *peers[WGD_BURST];
+	struct rte_mbuf *keep[WGD_BURST];
+	uint32_t ids[WGD_BURST];
+	unsigned int i, k = 0;
+
+	w->stats.tun_rx_pkts += n;
+	for (i = 0; i < n; i++) {
+		ips[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		if (dp_inner_ip_len(ips[i], rte_pktmbuf_data_len(pkts[i])) == 0)
+			ips[i] = NULL;
+	}
+	/* gcc 12 sees ips[] unset when n == 0 in a constant-propagated
+	 * clone (wgd_worker.c's tun_rx has no such clone). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+	wg_allowedips_lookup(atomic_load(&wgd.allowedips), ips, n, false, ids);
+#pragma GCC diagnostic pop
+	for (i = 0; i < n; i++) {
+		if (ids[i] == 0 || ids[i] > wgd.nb_peers) {
+			wgd_drop(&w->stats, pkts[i], WGD_DROP_NO_PEER);
+			continue;
+		}
+		peers[k] = &wgd.peers[ids[i]];
+		keep[k++] = pkts[i];
+	}
+	if (k > 0)
+		wgd_tx_burst(w->aead, &w->stats, w->index, txq, peers, keep,
+			     k, now);
+}
+
+/* ---- packets ----------------------------------------------------------- */
+
+/* An inner IPv4/UDP packet of DP_MTU bytes; lengths are set per use. */
+static int
+dp_template(struct dp *d)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+
+	d->tmpl = calloc(1, DP_MTU);
+	if (d->tmpl == NULL)
+		return -ENOMEM;
+	ip = (struct rte_ipv4_hdr *)d->tmpl;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(5001);
+	udp->dst_port = rte_cpu_to_be_16(5001);
+	for (unsigned int i = DP_INNER_MIN; i < DP_MTU; i++)
+		d->tmpl[i] = (uint8_t)i;
+	return 0;
+}
+
+/* Write the inner packet of len bytes from src to dst at p. */
+static void
+dp_inner(const struct dp *d, uint8_t *p, uint32_t len, const uint8_t src[4],
+	 const uint8_t dst[4])
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	rte_memcpy(p, d->tmpl, len);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	memcpy(&ip->src_addr, src, 4);
+	memcpy(&ip->dst_addr, dst, 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - 20));
+}
+
+static uint32_t
+dp_next_peer(const struct dp_set *set, uint64_t *rr)
+{
+	return set->first + (uint32_t)((*rr)++ % set->n);
+}
+
+/* Inner packets for the TUN side, fresh from the pool. */
+static int
+dp_encap_fill(const struct dp *d, const struct dp_set *set, uint32_t len,
+	      struct rte_mbuf **m, unsigned int n, uint64_t *rr)
+{
+	uint8_t dst[4];
+
+	if (rte_pktmbuf_alloc_bulk(wgd.pool, m, n) != 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], (uint16_t)len);
+
+		dp_peer_inner(dp_next_peer(set, rr), dst);
+		dp_inner(d, p, len, dp_host_inner, dst);
+		m[i]->port = wgd.tun_port;
+	}
+	return 0;
+}
+
+/* The way from peer id to us over uplink u (what its frames carry). */
+static void
+dp_rx_path(uint32_t id, unsigned int u, struct wg_net_path *path)
+{
+	const struct wgd_uplink *up = &wgd.uplinks[u];
+
+	memset(path, 0, sizeof(*path));
+	dp_gw_mac(u, path->src_mac);
+	memcpy(path->dst_mac, up->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	path->src = wgd.conf->peers[id - 1].endpoints[0];
+	path->dst.family = WG_AF_INET;
+	path->dst.port = wgd.listen_port_be;
+	memcpy(path->dst.addr.v4, up->addr4, 4);
+}
+
+/*
+ * What k uplinks receive from the peers for n inner packets: sealed once
+ * by the peer under its send key (our recv_key), one frame per path
+ * (duplicate mode), frames[c] for uplink c.
+ */
+static int
+dp_decap_fill(struct dp *d, const struct dp_set *set, uint32_t len,
+	      unsigned int k, struct rte_mbuf *frames[][WGD_BURST],
+	      unsigned int n, uint64_t *rr)
+{
+	uint32_t padded = wg_data_padded_len(len, wgd.conf->mtu);
+	struct wg_aead_op ops[WGD_BURST];
+	uint32_t ids[WGD_BURST];
+	struct wg_net_path path;
+	uint8_t src[4];
+	unsigned int i, c;
+
+	if (rte_pktmbuf_alloc_bulk(wgd.pool, frames[0], n) != 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint32_t id = dp_next_peer(set, rr);
+		const struct wg_keypair *kp =
+			atomic_load(&wgd.peers[id].core->keypairs.current);
+		struct wg_msg_data *hdr = (struct wg_msg_data *)
+			rte_pktmbuf_append(frames[0][i], (uint16_t)
+				(WG_MSG_DATA_HEADER_LEN + padded +
+				 WG_AEAD_TAG_LEN));
+		uint64_t counter = d->gen_counter[id]++;
+
+		ids[i] = id;
+		hdr->header.type = wg_le32(WG_MSG_DATA);
+		hdr->receiver_index = kp->entry.index;
+		hdr->counter = wg_le64(counter);
+		dp_peer_inner(id, src);
+		dp_inner(d, hdr->encrypted_data, len, src, dp_host_inner);
+		memset(hdr->encrypted_data + len, 0, padded - len);
+		ops[i] = (struct wg_aead_op){
+			.key = kp->recv_key,
+			.counter = counter,
+			.data = hdr->encrypted_data,
+			.len = padded,
+			.tag = hdr->encrypted_data + padded,
+		};
+	}
+	wgd.aead_driver->seal(d->gen_aead, ops, n);
+	for (c = 1; c < k; c++) {
+		for (i = 0; i < n; i++) {
+			frames[c][i] = rte_pktmbuf_copy(frames[0][i], wgd.pool,
+							0, UINT32_MAX);
+			if (frames[c][i] == NULL)
+				return -ENOMEM;
+		}
+	}
+	for (c = 0; c < k; c++) {
+		for (i = 0; i < n; i++) {
+			dp_rx_path(ids[i], c, &path);
+			if (wg_net_encap(frames[c][i], &path, false) != 0)
+				return -EINVAL;
+			frames[c][i]->port = wgd.uplinks[c].port_id;
+		}
+	}
+	return 0;
+}
+
+static const char *dp_tx_name(const struct dp *d, bool decap,
+			      const struct dp_variant *v);
+
+/* ---- self-checks: what is measured is right ----------------------------- */
+
+/*
+ * Encap: one burst through wgd_tx_burst(), the frames taken from the
+ * control lcore's TX ring (txq -1), parsed and opened; every copy must be
+ * there. wg_net_encap() documents the IPv4 ID as a sum over the message's
+ * first bytes, the same for every copy of a packet: a difference is
+ * reported (once), not fatal, since it does not change what is measured.
+ */
+static int
+dp_check_encap(struct dp *d, uint32_t set_idx, uint32_t len,
+	       const struct dp_variant *v)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	struct wgd_worker *w = &wgd.workers[0];
+	struct rte_mbuf *pkts[WGD_BURST], *f;
+	unsigned int per_uplink[WGD_MAX_UPLINKS] = { 0 };
+	unsigned int k = v->k, n = d->burst, got = 0, bad = 0, id_diff = 0;
+	uint16_t id_ex[2] = { 0, 0 };
+	uint64_t rr = 0, ctr_of[WGD_BURST];    /* receiver index, counter */
+	uint16_t ip_id[WGD_BURST];
+	unsigned int nid = 0;
+	static bool id_reported[PERF_TX_COPY + 1];
+	uint8_t want[DP_MTU], dst[4];
+
+	if (dp_encap_fill(d, set, len, pkts, n, &rr) != 0)
+		return -1;
+	dp_tun_rx(w, pkts, n, wgd_now(), -1);
+	while (rte_ring_sc_dequeue(wgd.ctrl_tx_ring, (void **)&f) == 0) {
+		struct wg_net_info info;
+		const struct wg_msg_data *hdr;
+		const struct wg_keypair *kp;
+		uint32_t id = 0, mlen, clen;
+		uint8_t nonce[12] = { 0 };
+		uint8_t *plain;
+		unsigned int u;
+
+		got++;
+		for (u = 0; u < wgd.nb_uplinks; u++)
+			if (wgd.uplinks[u].port_id == f->port)
+				per_uplink[u]++;
+		if ((f->nb_segs > 1 && rte_pktmbuf_linearize(f) != 0) ||
+		    wg_net_parse(f, &info) != WG_NET_UDP) {
+			bad++;
+			rte_pktmbuf_free(f);
+			continue;
+		}
+		for (uint32_t i = set->first; i < set->first + set->n; i++)
+			if (wg_endpoint_equal(&info.dst,
+					      &wgd.conf->peers[i - 1].endpoints[0]))
+				id = i;
+		hdr = rte_pktmbuf_mtod_offset(f, const struct wg_msg_data *,
+					      info.payload_off);
+		mlen = info.payload_len;
+		{
+			const uint8_t *ip4 = rte_pktmbuf_mtod_offset(f,
+					const uint8_t *, info.l3_off);
+			uint16_t ipid = (uint16_t)(ip4[4] << 8 | ip4[5]);
+			uint64_t ctr = wg_le64(hdr->counter) << 32 ^
+				       hdr->receiver_index;
+			unsigned int c;
+
+			for (c = 0; c < nid && ctr_of[c] != ctr; c++)
+				;
+			if (c == nid && nid < RTE_DIM(ctr_of)) {
+				ctr_of[nid] = ctr;
+				ip_id[nid++] = ipid;
+			} else if (c < nid && ip_id[c] != ipid) {
+				if (id_diff++ == 0) {
+					id_ex[0] = ip_id[c];
+					id_ex[1] = ipid;
+				}
+			}
+		}
+		kp = id != 0 ?
+		     atomic_load(&wgd.peers[id].core->keypairs.current) : NULL;
+		clen = mlen - WG_MSG_DATA_MIN_LEN;
+		plain = malloc(clen + 1);
+		memcpy(nonce + 4, &hdr->counter, 8);
+		dp_peer_inner(id, dst);
+		dp_inner(d, want, len, dp_host_inner, dst);
+		if (kp == NULL || plain == NULL ||
+		    hdr->receiver_index != kp->remote_index ||
+		    clen != wg_data_padded_len(len, wgd.conf->mtu) ||
+		    crypto_aead_chacha20poly1305_ietf_decrypt_detached(plain,
+			NULL, hdr->encrypted_data, clen,
+			hdr->encrypted_data + clen, NULL, 0, nonce,
+			kp->send_key) != 0 ||
+		    memcmp(plain, want, len) != 0)
+			bad++;
+		free(plain);
+		rte_pktmbuf_free(f);
+	}
+	for (unsigned int u = 0; u < k; u++)
+		if (per_uplink[u] != n)
+			bad++;
+	if (got != n * k || bad != 0) {
+		fprintf(stderr, "encap self-check, %u path(s), %u B: %u frames "
+			"(want %u), %u bad\n", k, len, got, n * k, bad);
+		return -1;
+	}
+	if (id_diff != 0 && !id_reported[v->tx]) {
+		size_t l = strlen(d->notes);
+
+		id_reported[v->tx] = true;
+		snprintf(d->notes + l, sizeof(d->notes) - l,
+			 "# note: with %s copies, %u of %u frames (%u paths) "
+			 "carry another IPv4 ID than the first copy of their "
+			 "packet (e.g. 0x%04x, then 0x%04x)\n",
+			 dp_tx_name(d, false, v), id_diff, n * k, k, id_ex[0],
+			 id_ex[1]);
+	}
+	return 0;
+}
+
+/* Decap: one burst, the opened packets compared with what was sealed. */
+static int
+dp_check_decap(struct dp *d, uint32_t set_idx, uint32_t len, unsigned int k)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	struct wgd_worker *w = &wgd.workers[0];
+	struct rte_mbuf *frames[WGD_MAX_UPLINKS][WGD_BURST];
+	struct rte_mbuf *out[WGD_BURST * WGD_MAX_UPLINKS];
+	unsigned int n = d->burst, nout = 0, bad = 0, c, i;
+	uint64_t rr = 0, now = wgd_now();
+	uint8_t want[DP_MTU], src[4];
+
+	if (dp_decap_fill(d, set, len, k, frames, n, &rr) != 0)
+		return -1;
+	for (c = 0; c < k; c++)
+		dp_uplink_rx(w, (uint16_t)c, frames[c], n, now, out, &nout);
+	rr = 0;
+	for (i = 0; i < nout; i++) {
+		dp_peer_inner(dp_next_peer(set, &rr), src);
+		dp_inner(d, want, len, src, dp_host_inner);
+		if (rte_pktmbuf_pkt_len(out[i]) != len ||
+		    memcmp(rte_pktmbuf_mtod(out[i], void *), want, len) != 0)
+			bad++;
+		rte_pktmbuf_free(out[i]);
+	}
+	if (nout != n || bad != 0) {
+		fprintf(stderr, "decap self-check, %u path(s), %u B: %u packets "
+			"(want %u), %u bad\n", k, len, nout, n, bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- measurement ------------------------------------------------------- */
+
+static uint64_t
+dp_drops(const struct wgd_lcore_stats *s, unsigned int except)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
+		if (i != except)
+			n += s->drops[i];
+	return n;
+}
+
+/* One run of one cell: encap (decap false) or decap, k paths. */
+static int
+dp_run_once(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
+	    unsigned int k, double seconds, uint64_t iterations,
+	    struct dp_sample *s)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	struct wgd_worker *w = &wgd.workers[0];
+	struct wgd_lcore_stats before = w->stats, *st = &w->stats;
+	struct rte_mbuf *frames[WGD_MAX_UPLINKS][WGD_BURST];
+	uint64_t limit = (uint64_t)(seconds * (double)d->tsc_hz);
+	uint64_t start = rte_rdtsc(), dp_cyc = 0, all_cyc = 0, bursts = 0;
+	uint64_t rr = 0, pkts;
+	unsigned int n = d->burst, c;
+	bool ok;
+
+	for (;;) {
+		uint64_t t0 = rte_rdtsc(), t1, t2, now;
+
+		if ((decap ? dp_decap_fill(d, set, len, k, frames, n, &rr) :
+			     dp_encap_fill(d, set, len, frames[0], n, &rr)) != 0) {
+			fprintf(stderr, "cannot build packets (mbuf pool)\n");
+			return -1;
+		}
+		t1 = rte_rdtsc();
+		/* The worker reads the clock once per poll loop. */
+		now = wgd_now();
+		if (decap)
+			for (c = 0; c < k; c++)
+				dp_uplink_rx(w, (uint16_t)c, frames[c], n, now,
+					     NULL, NULL);
+		else
+			dp_tun_rx(w, frames[0], n, now, w->txq);
+		t2 = rte_rdtsc();
+		dp_cyc += t2 - t1;
+		all_cyc += t2 - t0;
+		bursts++;
+		if (iterations != 0 ? bursts >= iterations :
+		    t2 - start >= limit)
+			break;
+	}
+	pkts = bursts * n;
+	/* Everything measured went where it should, and nothing else. */
+	if (decap)
+		ok = st->uplink_rx_pkts - before.uplink_rx_pkts == pkts * k &&
+		     st->decrypted - before.decrypted == pkts &&
+		     st->tun_tx_pkts - before.tun_tx_pkts == pkts &&
+		     st->drops[WG_DROP_REPLAY] - before.drops[WG_DROP_REPLAY] ==
+		     pkts * (k - 1) &&
+		     dp_drops(st, WG_DROP_REPLAY) ==
+		     dp_drops(&before, WG_DROP_REPLAY);
+	else
+		ok = st->encrypted - before.encrypted == pkts &&
+		     st->uplink_tx_pkts - before.uplink_tx_pkts == pkts * k &&
+		     dp_drops(st, WGD_DROP_MAX) ==
+		     dp_drops(&before, WGD_DROP_MAX);
+	if (!ok) {
+		fprintf(stderr, "%s, %u path(s), %u B: counters do not add up "
+			"(%" PRIu64 " packets)\n", decap ? "decap" : "encap",
+			k, len, pkts);
+		wgd_stats_print();
+		return -1;
+	}
+	s->mpps = (double)pkts / ((double)dp_cyc / (double)d->tsc_hz) / 1e6;
+	s->loop_mpps = (double)pkts / ((double)all_cyc / (double)d->tsc_hz) /
+		       1e6;
+	return 0;
+}
+
+/*
+ * Publish k paths for the set, and make copies as asked. Forcing chains
+ * on a port that does not advertise RTE_ETH_TX_OFFLOAD_MULTI_SEGS is only
+ * sound because net_null's TX reads nothing but pkt_len before freeing.
+ */
+static int
+dp_use(struct dp *d, uint32_t set_idx, const struct dp_variant *v)
+{
+	for (unsigned int u = 0; u < wgd.nb_uplinks; u++)
+		wgd.uplinks[u].tx_multi_seg = v->tx == PERF_TX_CHAIN ? true :
+			v->tx == PERF_TX_COPY ? false : d->port_multi_seg[u];
+	if (d->cur_set == set_idx && d->cur_paths == v->k)
+		return 0;
+	d->cur_set = set_idx;
+	d->cur_paths = v->k;
+	return dp_set_paths(d, set_idx, v->k);
+}
+
+/* The columns: every path count; for encap, each copy method asked for
+ * with more than one path. */
+static void
+dp_variants(struct dp *d)
+{
+	static const unsigned int tx[] = { PERF_TX_AUTO, PERF_TX_CHAIN,
+					   PERF_TX_COPY };
+	const struct perf_opts *o = d->o;
+
+	for (unsigned int p = 0; p < o->nb_paths; p++) {
+		d->var[1][d->nb_var[1]++] = (struct dp_variant){ o->paths[p],
+								 PERF_TX_AUTO };
+		if (o->paths[p] == 1) {
+			d->var[0][d->nb_var[0]++] = d->var[1][d->nb_var[1] - 1];
+			continue;
+		}
+		for (unsigned int t = 0; t < RTE_DIM(tx); t++)
+			if (o->tx_copies & tx[t])
+				d->var[0][d->nb_var[0]++] = (struct dp_variant){
+					o->paths[p], tx[t] };
+	}
+}
+
+static const char *
+dp_tx_name(const struct dp *d, bool decap, const struct dp_variant *v)
+{
+	if (decap || v->k == 1)
+		return "-";
+	if (v->tx == PERF_TX_CHAIN)
+		return "chain";
+	if (v->tx == PERF_TX_COPY)
+		return "copy";
+	return d->port_multi_seg[0] ? "auto:chain" : "auto:copy";
+}
+
+struct dp_cell {
+	struct perf_stat mpps, loop, ratio;   /* ratio: paired, per round */
+};
+
+static void
+dp_print_head(bool decap)
+{
+	printf("\n%-5s %5s %5s %5s %-10s %8s %17s %7s %7s %7s %5s %13s %6s "
+	       "%7s\n", "dir", "peers", "size", "paths", "copies", "Mpps",
+	       "[min max]", "Gbit/s", "ns/pkt", decap ? "rx Mpps" : "tx Mpps",
+	       "vs1p", "[min max]", "vs1pr", decap ? "-" : "+fill");
+}
+
+static void
+dp_print_row(const struct dp *d, bool decap, uint32_t peers, uint32_t len,
+	     const struct dp_variant *v, const struct dp_cell *c,
+	     const struct dp_cell *first_path,
+	     const struct dp_cell *first_peers)
+{
+	char loop[16] = "-", vs_peers[16] = "-";
+
+	if (!decap)
+		snprintf(loop, sizeof(loop), "%.3f", c->loop.med);
+	if (first_peers != NULL && first_peers->mpps.med > 0)
+		snprintf(vs_peers, sizeof(vs_peers), "%.2f",
+			 c->mpps.med / first_peers->mpps.med);
+	/* A wide spread means something else ran on the core. */
+	printf("%-5s %5u %5u %5u %-10s %8.3f [%7.3f %7.3f] %7.2f %7.1f %7.3f "
+	       "%5.2f [%5.2f %5.2f] %6s %7s%s\n",
+	       decap ? "decap" : "encap", peers, len, v->k,
+	       dp_tx_name(d, decap, v), c->mpps.med, c->mpps.min, c->mpps.max,
+	       c->mpps.med * len * 8 / 1e3, 1e3 / c->mpps.med,
+	       c->mpps.med * v->k, c->mpps.med / first_path->mpps.med,
+	       c->ratio.min, c->ratio.max, vs_peers, loop,
+	       c->mpps.max - c->mpps.min > 0.1 * c->mpps.med ? " !" : "");
+}
+
+static struct dp_cell
+dp_cells[2][PERF_MAX_LIST][PERF_MAX_SIZES][DP_MAX_VARIANTS];
+
+/* Every variant of one (direction, peer set, size), side by side: a
+ * self-check and a warm-up each, then rounds that run each variant once
+ * in turn, so that they share whatever else the machine was doing. */
+static int
+dp_measure(struct dp *d, bool decap, uint32_t j, unsigned int si)
+{
+	const struct perf_opts *o = d->o;
+	static double v[DP_MAX_VARIANTS][PERF_MAX_RUNS];
+	static double loop[DP_MAX_VARIANTS][PERF_MAX_RUNS];
+	static double ratio[DP_MAX_VARIANTS][PERF_MAX_RUNS];
+	const struct dp_variant *var = d->var[decap];
+	unsigned int nb = d->nb_var[decap], p, r;
+	uint32_t len = d->sizes[si];
+	struct dp_sample s;
+
+	for (p = 0; p < nb; p++) {
+		if (dp_use(d, j, &var[p]) != 0 ||
+		    (decap ? dp_check_decap(d, j, len, var[p].k) :
+			     dp_check_encap(d, j, len, &var[p])) != 0 ||
+		    dp_run_once(d, decap, j, len, var[p].k, o->seconds / 2,
+				o->iterations / 2 + (o->iterations != 0),
+				&s) != 0)
+			return -1;
+	}
+	for (r = 0; r < o->runs; r++) {
+		for (p = 0; p < nb; p++) {
+			if (dp_use(d, j, &var[p]) != 0 ||
+			    dp_run_once(d, decap, j, len, var[p].k,
+					o->seconds, o->iterations, &s) != 0)
+				return -1;
+			v[p][r] = s.mpps;
+			loop[p][r] = s.loop_mpps;
+		}
+		for (p = 0; p < nb; p++)
+			ratio[p][r] = v[p][r] / v[0][r];
+	}
+	for (p = 0; p < nb; p++) {
+		struct dp_cell *c = &dp_cells[decap][j][si][p];
+
+		c->mpps = perf_stat_of(v[p], o->runs);
+		c->loop = perf_stat_of(loop[p], o->runs);
+		c->ratio = perf_stat_of(ratio[p], o->runs);
+		dp_print_row(d, decap, d->sets[j].n, len, &var[p], c,
+			     &dp_cells[decap][j][si][0],
+			     j > 0 ? &dp_cells[decap][0][si][p] : NULL);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static void
+dp_print_setup(const struct dp *d, int core)
+{
+	struct rte_eth_dev_info info;
+	bool multi = false;
+
+	if (rte_eth_dev_info_get(wgd.uplinks[0].port_id, &info) == 0)
+		multi = (info.tx_offload_capa &
+			 RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	printf("# test-wg-perf --dataplane: dpdk-wg's data path on one lcore "
+	       "(CPU %d), burst %u, %u runs of ", core, d->burst, d->o->runs);
+	if (d->o->iterations != 0)
+		printf("%" PRIu64 " bursts", d->o->iterations);
+	else
+		printf("%.3f s", d->o->seconds);
+	printf(" per path count, interleaved\n");
+	printf("# crypto %s/%s; AllowedIPs rte_acl %s; memory: %s; TSC %.3f GHz\n",
+	       wgd.aead_driver->name,
+	       wgd.aead_driver->ctx_arch(wgd.workers[0].aead),
+	       wg_allowedips_alg(atomic_load(&wgd.allowedips)),
+	       d->huge ? "hugepages" : "no hugepages (4 KiB pages)",
+	       (double)d->tsc_hz / 1e9);
+	printf("# %u uplinks on net_null0..%u (tx_offload MULTI_SEGS: %s), "
+	       "TUN on net_null%u; %u peers in all, Redundancy = duplicate\n",
+	       d->nb_uplinks, d->nb_uplinks - 1, multi ? "yes" : "no",
+	       d->nb_uplinks, wgd.nb_peers);
+	printf("# copies for extra paths: chain = header mbuf + indirect "
+	       "clone (tx_multi_seg), copy = rte_pktmbuf_copy();\n"
+	       "# the daemon itself would use %s on these ports (auto)%s\n",
+	       d->port_multi_seg[0] ? "chain" : "copy",
+	       d->port_multi_seg[0] ? "" :
+	       "; chain is forced here (net_null's TX only reads pkt_len)");
+	printf("# Mpps: inner packets per second through the data path alone "
+	       "(median [min max]); Gbit/s: inner bytes\n"
+	       "# encap: tun_rx (AllowedIPs by destination) + wgd_tx_burst(), "
+	       "each packet sent on every path (tx Mpps = frames)\n"
+	       "# decap: each packet arrives once per path (rx Mpps = frames);"
+	       " the copies after the first are replays\n"
+	       "# vs1p: median / median of the first path count, [min max] of "
+	       "per-round ratios; vs1pr: against the first peer count\n"
+	       "# +fill: Mpps with mbuf allocation and inner packet writing "
+	       "(the TUN RX side) counted too\n"
+	       "# !: runs spread over more than 10 %% of the median (the "
+	       "core was shared)\n");
+}
+
+int
+perf_dataplane_run(const struct perf_opts *o)
+{
+	static struct dp d;
+	unsigned int i, j, max_paths = 0;
+	int core = o->core >= 0 ? o->core : sched_getcpu();
+	int ret = 1;
+
+	d.o = o;
+	d.burst = o->batch;
+	if (d.burst > WGD_BURST) {
+		fprintf(stderr, "--dataplane: --batch is at most %u\n",
+			WGD_BURST);
+		return 2;
+	}
+	if (o->sizes_given) {
+		memcpy(d.sizes, o->sizes, sizeof(d.sizes));
+		d.nb_sizes = o->nb_sizes;
+	} else {
+		memcpy(d.sizes, dp_default_sizes, sizeof(dp_default_sizes));
+		d.nb_sizes = RTE_DIM(dp_default_sizes);
+	}
+	for (i = 0; i < d.nb_sizes; i++) {
+		if (d.sizes[i] < DP_INNER_MIN || d.sizes[i] > DP_MTU) {
+			fprintf(stderr, "--dataplane: sizes are inner IPv4/UDP "
+				"packets, %u..%u bytes\n", DP_INNER_MIN, DP_MTU);
+			return 2;
+		}
+	}
+	for (i = 0; i < o->nb_paths; i++)
+		max_paths = RTE_MAX(max_paths, o->paths[i]);
+	d.nb_uplinks = max_paths;
+	for (j = 0; j < o->nb_peers; j++) {
+		d.sets[j].first = d.nb_peers + 1;
+		d.sets[j].n = o->peers[j];
+		d.nb_peers += o->peers[j];
+	}
+	if (d.nb_peers > DP_MAX_PEERS) {
+		fprintf(stderr, "--dataplane: at most %u peers in all\n",
+			DP_MAX_PEERS);
+		return 2;
+	}
+	d.cur_set = UINT32_MAX;
+	dp_variants(&d);
+
+	if (dp_eal_init(&d, core) != 0)
+		return 1;
+	d.tsc_hz = rte_get_tsc_hz();
+	if (dp_template(&d) != 0 || dp_setup(&d) != 0)
+		goto out;
+	dp_print_setup(&d, core);
+	for (int dir = 0; dir < 2; dir++) {
+		bool decap = dir == 1;
+
+		if (decap ? !o->decap : !o->encap)
+			continue;
+		dp_print_head(decap);
+		for (j = 0; j < o->nb_peers; j++)
+			for (i = 0; i < d.nb_sizes; i++)
+				if (dp_measure(&d, decap, j, i) != 0)
+					goto out;
+	}
+	if (d.notes[0] != '\0')
+		printf("\n%s", d.notes);
+	ret = 0;
+out:
+	dp_teardown(&d);
+	return ret;
+}
