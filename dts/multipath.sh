@@ -258,7 +258,7 @@ ip -n "$DTS_NS_G" -6 addr show dev "$DTS_VETH_G" | grep -q "$DTS_OUT6_G" ||
 	dts_fail "no $DTS_OUT6_G"
 mp_conf "$DTS_WORK/v46.conf" duplicate "Endpoint = [$DTS_OUT6_G]:$DTS_PORT_G" "$ep_b"
 mp_start "$DTS_WORK/v46.conf"
-dts_ping_until "$DTS_NS_D" "$DTS_IN4_G" 10 || dts_fail "no tunnel (v4+v6)"
+dts_ping_until "$DTS_NS_D" "$DTS_IN4_G" 20 || dts_fail "no tunnel (v4+v6)"
 loss "$DTS_VETH_G" 100
 dts_ping "$DTS_NS_D" "$DTS_IN4_G" 10 || dts_fail "IPv6 path cut: IPv4 path lost pings"
 loss "$DTS_VETH_G" 0

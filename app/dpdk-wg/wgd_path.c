@@ -403,7 +403,8 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 	    now - p->health[best].up_since_ns >= hold)
 		switch_active(p, best, now);
 
-	/* Probe the next path that does not carry data. */
+	/* Probe the next path that does not carry data; a path that is
+	 * down is asked twice as often, so a recovery is seen early. */
 	if (now >= p->next_probe_ns) {
 		p->next_probe_ns = now + interval;
 		for (unsigned int n = 0; n < ps->nb_paths; n++) {
@@ -411,6 +412,8 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 
 			if (i == p->active || !ps->path[i].resolved)
 				continue;
+			if (p->health[i].up_since_ns == 0)
+				p->next_probe_ns = now + interval / 2;
 			p->probe_slot = i;
 			wg_peer_send_probe(p->core);
 			p->probe_slot = -1;

@@ -106,10 +106,15 @@ tx_flush(struct wgd_lcore_stats *st, int txq, struct tx_out *out)
 	for (u = 0; u < wgd.nb_uplinks; u++) {
 		if (out->n[u] == 0)
 			continue;
+		uint64_t bytes[RTE_DIM(out->m[0])];
+
+		/* Lengths first: the port frees what it sent. */
+		for (i = 0; i < out->n[u]; i++)
+			bytes[i] = rte_pktmbuf_pkt_len(out->m[u][i]);
 		sent = rte_eth_tx_burst(wgd.uplinks[u].port_id, (uint16_t)txq,
 					out->m[u], (uint16_t)out->n[u]);
 		for (i = 0; i < sent; i++)
-			st->uplink_tx_bytes += rte_pktmbuf_pkt_len(out->m[u][i]);
+			st->uplink_tx_bytes += bytes[i];
 		st->uplink_tx_pkts += sent;
 		for (i = sent; i < out->n[u]; i++)
 			wgd_drop(st, out->m[u][i], WGD_DROP_TX_FULL);
@@ -173,9 +178,15 @@ wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 		struct rte_mbuf *m, uint32_t inner_len, uint64_t now,
 		void *outp)
 {
-	struct tx_out local = { .n = { 0 } }, *out = outp ? outp : &local;
+	struct tx_out local, *out = outp;
 	uint32_t wire_len = rte_pktmbuf_pkt_len(m);
 	unsigned int t;
+
+	/* Only the counts: the 4 KiB of pointers need no clearing. */
+	if (out == NULL) {
+		memset(local.n, 0, sizeof(local.n));
+		out = &local;
+	}
 
 	/* Copies first: the original's headroom is about to change. */
 	for (t = 1; t < ps->nb_tx; t++) {

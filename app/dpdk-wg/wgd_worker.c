@@ -69,10 +69,14 @@ path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
 	if (slot < 0)
 		return;
 	st = &p->pstats[w->index][slot];
-	st->rx_pkts++;
-	st->rx_bytes += len;
-	if (counter > st->max_counter)
-		st->max_counter = counter;
+	/* Copies dropped before decryption are not authenticated: they
+	 * count as copies, not as proof that the path works. */
+	if (len != 0) {
+		st->rx_pkts++;
+		st->rx_bytes += len;
+		if (counter > st->max_counter)
+			st->max_counter = counter;
+	}
 	a = p->arrivals != NULL ?
 	    &p->arrivals[counter & (WGD_ARRIVALS - 1)] : NULL;
 	switch (verdict) {
@@ -225,7 +229,7 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 	struct wgd_lcore_stats *st = &w->stats;
 	const struct wgd_uplink *up = &wgd.uplinks[uplink];
 	struct wg_net_info info;
-	enum wg_drop_reason reason;
+	enum wg_drop_reason reason, why;
 	struct open_item *it;
 	const uint8_t *payload;
 	int r;
@@ -275,8 +279,20 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 		wgd_drop(st, m, reason);
 		return;
 	}
-	it->m = m;
 	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
+	/* A copy the window has already taken (the other path was faster)
+	 * is dropped before it costs a decryption. */
+	why = wg_data_check_replay_peek(it->kp, it->counter);
+	if (why != WG_DROP_NONE) {
+		struct wgd_peer *p = wgd_peer_of(it->kp->entry.peer);
+		const struct wgd_pathset *ps = atomic_load(&p->paths);
+
+		path_account(w, p, ps ? wgd_path_find(ps, uplink, &info.src) :
+				      -1, it->counter, why, 0, now);
+		wgd_drop(st, m, why);
+		return;
+	}
+	it->m = m;
 	it->uplink = uplink;
 	it->payload_off = info.payload_off;
 	it->info = info;

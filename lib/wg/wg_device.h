@@ -191,6 +191,10 @@ enum wg_drop_reason wg_data_accept(struct wg_device *dev,
  */
 enum wg_drop_reason wg_data_check_replay(struct wg_keypair *kp,
 					 uint64_t counter);
+/** The same verdict without changing the window: for packets not yet
+ * authenticated (a copy already taken need not be decrypted). */
+enum wg_drop_reason wg_data_check_replay_peek(const struct wg_keypair *kp,
+					      uint64_t counter);
 /** kp authenticated a packet: promote it if it waits in next. */
 bool wg_peer_confirm_keypair(struct wg_peer *peer, struct wg_keypair *kp);
 /** Authenticated packets arrived (data: not only keepalives). */

@@ -244,6 +244,22 @@ wg_data_check_replay(struct wg_keypair *kp, uint64_t counter)
 	}
 }
 
+enum wg_drop_reason
+wg_data_check_replay_peek(const struct wg_keypair *kp, uint64_t counter)
+{
+	switch (wg_replay_peek(kp->replay, counter)) {
+	case WG_REPLAY_OK:
+		return WG_DROP_NONE;
+	case WG_REPLAY_DUPLICATE:
+		return WG_DROP_REPLAY;
+	case WG_REPLAY_TOO_OLD:
+		return WG_DROP_TOO_OLD;
+	case WG_REPLAY_LIMIT:
+	default:
+		return WG_DROP_KEY_EXPIRED;
+	}
+}
+
 bool
 wg_peer_confirm_keypair(struct wg_peer *peer, struct wg_keypair *kp)
 {

@@ -38,6 +38,22 @@ wg_replay_init(struct wg_replay *r, uint32_t window)
 }
 
 enum wg_replay_verdict
+wg_replay_peek(const struct wg_replay *r, uint64_t counter)
+{
+	uint64_t bit = 1ULL << (counter & (WORD_BITS - 1));
+
+	if (counter >= WG_REJECT_AFTER_MESSAGES)
+		return WG_REPLAY_LIMIT;
+	if (counter >= r->next)
+		return WG_REPLAY_OK;
+	if (r->next - counter > r->window)
+		return WG_REPLAY_TOO_OLD;
+	if (r->bitmap[(counter >> WORD_SHIFT) & (r->nwords - 1)] & bit)
+		return WG_REPLAY_DUPLICATE;
+	return WG_REPLAY_OK;
+}
+
+enum wg_replay_verdict
 wg_replay_check(struct wg_replay *r, uint64_t counter)
 {
 	uint64_t index = counter >> WORD_SHIFT;

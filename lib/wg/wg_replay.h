@@ -50,6 +50,14 @@ size_t wg_replay_size(uint32_t window);
 /** Initialise storage of wg_replay_size(window) bytes. */
 void wg_replay_init(struct wg_replay *r, uint32_t window);
 
+/**
+ * Would counter be accepted? Changes nothing, so it may be asked of any
+ * packet before it is authenticated: a copy the window has already seen
+ * (redundant paths) need not be decrypted.
+ */
+enum wg_replay_verdict wg_replay_peek(const struct wg_replay *r,
+				      uint64_t counter);
+
 /** Judge counter; only an authenticated packet's counter may be given. */
 enum wg_replay_verdict wg_replay_check(struct wg_replay *r, uint64_t counter);
 

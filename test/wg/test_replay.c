@@ -712,6 +712,30 @@ timing(void)
 	}
 }
 
+/* peek agrees with check and changes nothing. */
+static void
+test_peek(void)
+{
+	static uint64_t mem[1024];
+	struct wg_replay *r = (struct wg_replay *)mem;
+	uint64_t c;
+
+	wg_replay_init(r, 1024);
+	CHECK_EQ(wg_replay_peek(r, 5), WG_REPLAY_OK);
+	CHECK_EQ(wg_replay_peek(r, 5), WG_REPLAY_OK);
+	CHECK_EQ(wg_replay_check(r, 5), WG_REPLAY_OK);
+	CHECK_EQ(wg_replay_peek(r, 5), WG_REPLAY_DUPLICATE);
+	CHECK_EQ(wg_replay_peek(r, 4), WG_REPLAY_OK);
+	CHECK_EQ(wg_replay_check(r, 100000), WG_REPLAY_OK);
+	CHECK_EQ(wg_replay_peek(r, 4), WG_REPLAY_TOO_OLD);
+	CHECK_EQ(wg_replay_peek(r, WG_REJECT_AFTER_MESSAGES), WG_REPLAY_LIMIT);
+	for (c = 99000; c < 100100; c++) {
+		enum wg_replay_verdict v = wg_replay_peek(r, c);
+
+		CHECK_EQ(wg_replay_check(r, c), v);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -756,5 +780,6 @@ main(int argc, char **argv)
 	test_skew_through_devices(1048576, WG_DROP_REPLAY);
 	test_skew_through_devices(0, WG_DROP_TOO_OLD);
 	timing();
+	test_peek();
 	return wg_test_done("replay");
 }
