@@ -174,6 +174,7 @@ struct wgd_peer {
 	struct {
 		uint64_t rx, max_counter;
 	} prev[WGD_MAX_PATHS];                /**< at the last stats print */
+	uint64_t skew_ns, skew_counter;       /**< rate at the last print */
 	/* Failover (control lcore, real time). */
 	struct wgd_path_health {
 		uint64_t rx_pkts, tx_pkts;    /**< counters at the last tick */

@@ -484,11 +484,37 @@ interval_loss(struct wgd_peer *p, unsigned int slot,
 	return loss;
 }
 
+/*
+ * A copy can only be kept while its counter is inside the replay window:
+ * warn when the lag between paths times the packet rate is more counters
+ * than the window holds, as later copies will be dropped as too old.
+ */
+static void
+warn_skew(struct wgd_peer *p, double max_lag_ms, uint64_t max_counter)
+{
+	uint64_t now = real_ns(), dt = now - p->skew_ns;
+	double rate, span;
+
+	if (p->skew_ns != 0 && dt > 0 && max_counter > p->skew_counter) {
+		rate = (double)(max_counter - p->skew_counter) * 1e9 /
+		       (double)dt;
+		span = rate * max_lag_ms / 1e3;
+		if (span > (double)p->core->device->replay_window)
+			printf("    warning: paths %.1f ms apart at %.0f pkt/s span"
+			       " %.0f counters, more than ReplayWindow %u: later"
+			       " copies are dropped as too old\n", max_lag_ms,
+			       rate, span, p->core->device->replay_window);
+	}
+	p->skew_ns = now;
+	p->skew_counter = max_counter;
+}
+
 void
 wgd_paths_print(struct wgd_peer *p)
 {
 	const struct wgd_pathset *ps = atomic_load(&p->paths);
-	uint64_t total_first = 0;
+	uint64_t total_first = 0, max_counter = 0;
+	double max_lag_ms = 0;
 	struct wgd_path_stats st;
 	unsigned int i, t;
 
@@ -511,6 +537,12 @@ wgd_paths_print(struct wgd_peer *p)
 
 		stats_sum(p, i, &st);
 		loss = interval_loss(p, i, &st);
+		if (st.max_counter > max_counter)
+			max_counter = st.max_counter;
+		if (st.delay_n != 0 && (double)st.delay_sum_ns /
+		    (double)st.delay_n / 1e6 > max_lag_ms)
+			max_lag_ms = (double)st.delay_sum_ns /
+				     (double)st.delay_n / 1e6;
 		if (loss >= 0)
 			snprintf(lossbuf, sizeof(lossbuf), "%.1f%%", loss);
 		wg_conf_format_endpoint(&path->net.dst, ep, sizeof(ep));
@@ -527,4 +559,6 @@ wgd_paths_print(struct wgd_peer *p)
 		       st.delay_n ? (double)st.delay_sum_ns /
 				    (double)st.delay_n / 1e6 : 0.0, lossbuf);
 	}
+	if (p->conf->redundancy == WG_CONF_DUPLICATE)
+		warn_skew(p, max_lag_ms, max_counter);
 }
