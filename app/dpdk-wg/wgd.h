@@ -294,6 +294,14 @@ void wgd_drop(struct wgd_lcore_stats *st, struct rte_mbuf *m,
 
 /* wgd_worker.c */
 int wgd_worker_main(void *arg);
+/** One burst from an uplink: open transport data, pass handshakes, ARP
+ * and ND to the control lcore; opened packets go to the TUN port. */
+void wgd_uplink_rx(struct wgd_worker *w, uint16_t uplink,
+		   struct rte_mbuf **pkts, unsigned int n, uint64_t now);
+/** One burst from the TUN port: map to peers and seal (txq as
+ * wgd_tx_burst() takes it). */
+void wgd_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
+		uint64_t now, int txq);
 
 /* wgd_control.c */
 int wgd_control_init(void);

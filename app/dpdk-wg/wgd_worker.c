@@ -299,13 +299,16 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 	(*nitems)++;
 }
 
-static void
-uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
-	  unsigned int n, uint64_t now)
+void
+wgd_uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
+	      unsigned int n, uint64_t now)
 {
 	struct open_item items[WGD_BURST];
 	unsigned int i, nitems = 0;
 
+	/* The arrays hold one burst: longer calls go a burst at a time. */
+	for (; n > WGD_BURST; pkts += WGD_BURST, n -= WGD_BURST)
+		wgd_uplink_rx(w, uplink, pkts, WGD_BURST, now);
 	w->stats.uplink_rx_pkts += n;
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
@@ -317,9 +320,9 @@ uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
 		open_burst(w, items, nitems, now);
 }
 
-static void
-tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
-       uint64_t now)
+void
+wgd_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
+	   uint64_t now, int txq)
 {
 	const uint8_t *ips[WGD_BURST];
 	struct wgd_peer *peers[WGD_BURST];
@@ -327,6 +330,11 @@ tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 	uint32_t ids[WGD_BURST];
 	unsigned int i, k = 0;
 
+	/* The arrays hold one burst: longer calls go a burst at a time. */
+	for (; n > WGD_BURST; pkts += WGD_BURST, n -= WGD_BURST)
+		wgd_tun_rx(w, pkts, WGD_BURST, now, txq);
+	if (n == 0)
+		return;
 	w->stats.tun_rx_pkts += n;
 	/* Only whole IP headers go to the lookup: NULL finds no peer. */
 	for (i = 0; i < n; i++) {
@@ -344,8 +352,8 @@ tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 		keep[k++] = pkts[i];
 	}
 	if (k > 0)
-		wgd_tx_burst(w->aead, &w->stats, w->index, w->txq, peers, keep,
-			     k, now);
+		wgd_tx_burst(w->aead, &w->stats, w->index, txq, peers, keep, k,
+			     now);
 }
 
 /* Worker 0 sends what the control lcore queued, on its own TX queues. */
@@ -383,10 +391,10 @@ wgd_worker_main(void *arg)
 				continue;
 			got += n;
 			if (w->rx[i].uplink < 0)
-				tun_rx(w, pkts, n, now);
+				wgd_tun_rx(w, pkts, n, now, w->txq);
 			else
-				uplink_rx(w, (uint16_t)w->rx[i].uplink, pkts,
-					  n, now);
+				wgd_uplink_rx(w, (uint16_t)w->rx[i].uplink,
+					      pkts, n, now);
 		}
 		if (w->index == 0)
 			ctrl_tx_drain(w);

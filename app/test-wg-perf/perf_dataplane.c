@@ -360,6 +360,9 @@ dp_keypair(struct wgd_peer *p)
 	return 0;
 }
 
+static uint16_t dp_capture_cb(uint16_t port, uint16_t queue,
+			      struct rte_mbuf **pkts, uint16_t n, void *arg);
+
 static int
 dp_setup(struct dp *d)
 {
@@ -397,7 +400,9 @@ dp_setup(struct dp *d)
 
 		snprintf(name, sizeof(name), "net_null%u", d->nb_uplinks);
 		if (rte_eth_dev_get_port_by_name(name, &wgd.tun_port) != 0 ||
-		    wgd_port_setup(wgd.tun_port, 1, 1, NULL, NULL) != 0) {
+		    wgd_port_setup(wgd.tun_port, 1, 1, NULL, NULL) != 0 ||
+		    rte_eth_add_tx_callback(wgd.tun_port, 0, dp_capture_cb,
+					    NULL) == NULL) {
 			fprintf(stderr, "cannot start %s as the TUN port\n",
 				name);
 			return -1;
@@ -475,325 +480,28 @@ dp_set_paths(struct dp *d, uint32_t set_idx, unsigned int k)
 	return 0;
 }
 
-/* ---- the worker's code (static in wgd_worker.c), reproduced ------------
- * Keep in step with app/dpdk-wg/wgd_worker.c: tun_rx(), uplink_rx() and
- * what they call. Only the capture argument (self-check) is new. */
+/* ---- the worker's code -------------------------------------------------
+ * The daemon's own wgd_uplink_rx() and wgd_tun_rx(). For the decap
+ * self-check, a TX callback on the TUN port keeps what it is given
+ * (an extra reference, so net_null's free leaves it alive). */
 
-struct dp_open_item {
-	struct rte_mbuf *m;
-	struct wg_keypair *kp;
-	uint64_t counter;
-	uint16_t uplink;
-	uint16_t payload_off;
-	struct wg_net_info info;
-};
+static struct rte_mbuf **dp_capture;
+static unsigned int dp_ncapture;
 
-static bool
-dp_our_address(const struct wgd_uplink *up, const struct wg_endpoint *dst)
+static uint16_t
+dp_capture_cb(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+	      uint16_t n, void *arg)
 {
-	if (dst->family == WG_AF_INET)
-		return up->has4 && memcmp(dst->addr.v4, up->addr4, 4) == 0;
-	return up->has6 && memcmp(dst->addr.v6, up->addr6, 16) == 0;
-}
-
-static void
-dp_to_control(struct wgd_lcore_stats *st, struct rte_mbuf *m)
-{
-	if (rte_ring_mp_enqueue(wgd.ctrl_ring, m) != 0)
-		wgd_drop(st, m, WGD_DROP_CTRL_RING_FULL);
-}
-
-static uint32_t
-dp_inner_ip_len(const uint8_t *p, uint32_t len)
-{
-	uint32_t tot;
-
-	if (len >= 20 && (p[0] >> 4) == 4) {
-		tot = (uint32_t)p[2] << 8 | p[3];
-		return tot >= 20 && tot <= len ? tot : 0;
-	}
-	if (len >= 40 && (p[0] >> 4) == 6) {
-		tot = 40 + ((uint32_t)p[4] << 8 | p[5]);
-		return tot <= len ? tot : 0;
-	}
-	return 0;
-}
-
-static void
-dp_path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
-		uint64_t counter, unsigned int verdict, uint32_t len,
-		uint64_t now)
-{
-	struct wgd_path_stats *st;
-	struct wgd_arrival *a;
-
-	if (slot < 0)
-		return;
-	st = &p->pstats[w->index][slot];
-	st->rx_pkts++;
-	st->rx_bytes += len;
-	if (counter > st->max_counter)
-		st->max_counter = counter;
-	a = p->arrivals != NULL ?
-	    &p->arrivals[counter & (WGD_ARRIVALS - 1)] : NULL;
-	switch (verdict) {
-	case WG_DROP_NONE:
-		st->first++;
-		if (a != NULL) {
-			a->counter = counter;
-			a->ns = now;
-			a->slot = (uint8_t)slot;
+	(void)port;
+	(void)queue;
+	(void)arg;
+	if (dp_capture != NULL) {
+		for (uint16_t i = 0; i < n; i++) {
+			rte_mbuf_refcnt_update(pkts[i], 1);
+			dp_capture[dp_ncapture++] = pkts[i];
 		}
-		break;
-	case WG_DROP_REPLAY:
-		st->dup++;
-		if (a != NULL && a->counter == counter && a->slot != slot) {
-			st->delay_sum_ns += now - a->ns;
-			st->delay_n++;
-		}
-		break;
-	case WG_DROP_TOO_OLD:
-		st->too_old++;
-		break;
 	}
-}
-
-static bool
-dp_open_accept(struct wgd_worker *w, struct dp_open_item *it,
-	       uint32_t plain_len, uint64_t now, uint32_t *inner_len)
-{
-	struct wgd_lcore_stats *st = &w->stats;
-	struct wg_peer *core = it->kp->entry.peer;
-	struct wgd_peer *p = wgd_peer_of(core);
-	const struct wgd_pathset *ps = atomic_load(&p->paths);
-	int slot = ps != NULL ? wgd_path_find(ps, it->uplink, &it->info.src)
-			      : -1;
-	unsigned int reason;
-	uint8_t *plain;
-
-	reason = wg_data_check_replay(it->kp, it->counter);
-	dp_path_account(w, p, slot, it->counter, reason,
-			plain_len + WG_MSG_DATA_MIN_LEN, now);
-	if (reason != WG_DROP_NONE) {
-		wgd_drop(st, it->m, reason);
-		return false;
-	}
-	if (it->kp == atomic_load(&core->keypairs.next)) {
-		struct wgd_event ev = { .type = WGD_EV_CONFIRM,
-					.peer_id = p->id, .kp = it->kp };
-		wgd_event_raise(st, p, &ev);
-	}
-	if ((slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
-			  (ps->nb_tx == 0 || ps->tx[0] != slot))) &&
-	    wg_net_udp_cksum_ok(it->m, &it->info)) {
-		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
-					.uplink = it->uplink };
-
-		wgd_reverse_path(&it->info, it->m, &ev.back);
-		wgd_event_raise(st, p, &ev);
-	}
-	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN,
-				  memory_order_relaxed);
-	if (plain_len == 0) {
-		rte_pktmbuf_free(it->m);
-		return false;
-	}
-	plain = rte_pktmbuf_mtod_offset(it->m, uint8_t *, it->payload_off +
-					WG_MSG_DATA_HEADER_LEN);
-	*inner_len = dp_inner_ip_len(plain, plain_len);
-	if (*inner_len == 0) {
-		wgd_drop(st, it->m, WGD_DROP_BAD_INNER);
-		return false;
-	}
-	atomic_store_explicit(&p->rx_data_ns, now, memory_order_relaxed);
-	return true;
-}
-
-/* capture != NULL (self-check): the opened packets are handed back
- * instead of going to the TUN port. */
-static void
-dp_open_burst(struct wgd_worker *w, struct dp_open_item *items,
-	      unsigned int n, uint64_t now, struct rte_mbuf **capture,
-	      unsigned int *ncapture)
-{
-	struct wgd_lcore_stats *st = &w->stats;
-	struct wg_aead_op ops[WGD_BURST];
-	const uint8_t *inner[WGD_BURST];
-	struct rte_mbuf *out[WGD_BURST];
-	uint32_t ids[WGD_BURST], lens[WGD_BURST];
-	struct dp_open_item *acc[WGD_BURST];
-	unsigned int i, k = 0, nout = 0, sent;
-
-	for (i = 0; i < n; i++) {
-		struct wg_msg_data *hdr = rte_pktmbuf_mtod_offset(items[i].m,
-				struct wg_msg_data *, items[i].payload_off);
-		uint32_t len = rte_pktmbuf_pkt_len(items[i].m) -
-			       items[i].payload_off - WG_MSG_DATA_MIN_LEN;
-
-		ops[i].key = items[i].kp->recv_key;
-		ops[i].counter = items[i].counter;
-		ops[i].data = hdr->encrypted_data;
-		ops[i].len = len;
-		ops[i].tag = hdr->encrypted_data + len;
-	}
-	wgd.aead_driver->open(w->aead, ops, n);
-	st->crypto_batches++;
-
-	for (i = 0; i < n; i++) {
-		if (ops[i].status != 0) {
-			wgd_drop(st, items[i].m, WG_DROP_DATA_AUTH);
-			continue;
-		}
-		if (!dp_open_accept(w, &items[i], ops[i].len, now, &lens[k]))
-			continue;
-		inner[k] = ops[i].data;
-		acc[k++] = &items[i];
-	}
-	st->decrypted += k;
-	if (k == 0)
-		return;
-
-	wg_allowedips_lookup(atomic_load(&wgd.allowedips), inner, k, true, ids);
-	for (i = 0; i < k; i++) {
-		struct rte_mbuf *m = acc[i]->m;
-
-		if (ids[i] != wgd_peer_of(acc[i]->kp->entry.peer)->id) {
-			wgd_drop(st, m, WGD_DROP_ALLOWEDIPS_RX);
-			continue;
-		}
-		rte_pktmbuf_adj(m, acc[i]->payload_off + WG_MSG_DATA_HEADER_LEN);
-		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - lens[i]);
-		out[nout++] = m;
-	}
-	if (capture != NULL) {
-		memcpy(capture + *ncapture, out, nout * sizeof(out[0]));
-		*ncapture += nout;
-		return;
-	}
-	sent = rte_eth_tx_burst(wgd.tun_port, w->txq, out, (uint16_t)nout);
-	st->tun_tx_pkts += sent;
-	for (i = sent; i < nout; i++)
-		wgd_drop(st, out[i], WGD_DROP_TX_FULL);
-}
-
-static void
-dp_uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
-		   struct dp_open_item *items, unsigned int *nitems,
-		   uint64_t now)
-{
-	struct wgd_lcore_stats *st = &w->stats;
-	const struct wgd_uplink *up = &wgd.uplinks[uplink];
-	struct wg_net_info info;
-	enum wg_drop_reason reason;
-	struct dp_open_item *it;
-	const uint8_t *payload;
-	int r;
-
-	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {
-		wgd_drop(st, m, WGD_DROP_MALFORMED);
-		return;
-	}
-	switch (wg_net_parse(m, &info)) {
-	case WG_NET_UDP:
-		break;
-	case WG_NET_ARP:
-	case WG_NET_ND:
-		dp_to_control(st, m);
-		return;
-	case WG_NET_OTHER:
-		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
-		return;
-	default:
-		wgd_drop(st, m, WGD_DROP_MALFORMED);
-		return;
-	}
-	if (info.dst.port != wgd.listen_port_be ||
-	    !dp_our_address(up, &info.dst)) {
-		wgd_drop(st, m, WGD_DROP_NOT_FOR_US);
-		return;
-	}
-	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, info.payload_off);
-	switch (wg_msg_classify(payload, info.payload_len, &r)) {
-	case WG_MSG_DATA:
-		break;
-	case WG_MSG_INVALID:
-		wgd_drop(st, m, (unsigned int)r);
-		return;
-	default:
-		dp_to_control(st, m);
-		return;
-	}
-	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - info.payload_off -
-			 info.payload_len);
-	it = &items[*nitems];
-	it->kp = wgd_keypair_lookup(payload, now, &reason);
-	if (it->kp == NULL) {
-		wgd_drop(st, m, reason);
-		return;
-	}
-	it->m = m;
-	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
-	it->uplink = uplink;
-	it->payload_off = info.payload_off;
-	it->info = info;
-	(*nitems)++;
-}
-
-static void
-dp_uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
-	     unsigned int n, uint64_t now, struct rte_mbuf **capture,
-	     unsigned int *ncapture)
-{
-	struct dp_open_item items[WGD_BURST];
-	unsigned int i, nitems = 0;
-
-	w->stats.uplink_rx_pkts += n;
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		w->stats.uplink_rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		dp_uplink_classify(w, uplink, pkts[i], items, &nitems, now);
-	}
-	if (nitems > 0)
-		dp_open_burst(w, items, nitems, now, capture, ncapture);
-}
-
-/* tun_rx(); txq as wgd_tx_burst() takes it (-1: the control lcore's
- * ring, used by the self-check to see the frames). */
-static void
-dp_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
-	  uint64_t now, int txq)
-{
-	const uint8_t *ips[WGD_BURST];
-	struct wgd_peer *peers[WGD_BURST];
-	struct rte_mbuf *keep[WGD_BURST];
-	uint32_t ids[WGD_BURST];
-	unsigned int i, k = 0;
-
-	w->stats.tun_rx_pkts += n;
-	for (i = 0; i < n; i++) {
-		ips[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		if (dp_inner_ip_len(ips[i], rte_pktmbuf_data_len(pkts[i])) == 0)
-			ips[i] = NULL;
-	}
-	/* gcc 12 sees ips[] unset when n == 0 in a constant-propagated
-	 * clone (wgd_worker.c's tun_rx has no such clone). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-	wg_allowedips_lookup(atomic_load(&wgd.allowedips), ips, n, false, ids);
-#pragma GCC diagnostic pop
-	for (i = 0; i < n; i++) {
-		if (ids[i] == 0 || ids[i] > wgd.nb_peers) {
-			wgd_drop(&w->stats, pkts[i], WGD_DROP_NO_PEER);
-			continue;
-		}
-		peers[k] = &wgd.peers[ids[i]];
-		keep[k++] = pkts[i];
-	}
-	if (k > 0)
-		wgd_tx_burst(w->aead, &w->stats, w->index, txq, peers, keep,
-			     k, now);
+	return n;
 }
 
 /* ---- packets ----------------------------------------------------------- */
@@ -971,7 +679,7 @@ dp_check_encap(struct dp *d, uint32_t set_idx, uint32_t len,
 
 	if (dp_encap_fill(d, set, len, pkts, n, &rr) != 0)
 		return -1;
-	dp_tun_rx(w, pkts, n, wgd_now(), -1);
+	wgd_tun_rx(w, pkts, n, wgd_now(), -1);
 	while (rte_ring_sc_dequeue(wgd.ctrl_tx_ring, (void **)&f) == 0) {
 		struct wg_net_info info;
 		const struct wg_msg_data *hdr;
@@ -1073,8 +781,12 @@ dp_check_decap(struct dp *d, uint32_t set_idx, uint32_t len, unsigned int k)
 
 	if (dp_decap_fill(d, set, len, k, frames, n, &rr) != 0)
 		return -1;
+	dp_capture = out;
+	dp_ncapture = 0;
 	for (c = 0; c < k; c++)
-		dp_uplink_rx(w, (uint16_t)c, frames[c], n, now, out, &nout);
+		wgd_uplink_rx(w, (uint16_t)c, frames[c], n, now);
+	dp_capture = NULL;
+	nout = dp_ncapture;
 	rr = 0;
 	for (i = 0; i < nout; i++) {
 		dp_peer_inner(dp_next_peer(set, &rr), src);
@@ -1134,10 +846,10 @@ dp_run_once(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
 		now = wgd_now();
 		if (decap)
 			for (c = 0; c < k; c++)
-				dp_uplink_rx(w, (uint16_t)c, frames[c], n, now,
-					     NULL, NULL);
+				wgd_uplink_rx(w, (uint16_t)c, frames[c], n,
+					      now);
 		else
-			dp_tun_rx(w, frames[0], n, now, w->txq);
+			wgd_tun_rx(w, frames[0], n, now, w->txq);
 		t2 = rte_rdtsc();
 		dp_cyc += t2 - t1;
 		all_cyc += t2 - t0;
