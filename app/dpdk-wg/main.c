@@ -27,6 +27,8 @@ static const char *conf_path;
 static char name_buf[WG_CONF_IFNAME_LEN];
 static const char *uapi_dir = "/var/run/wireguard";
 static const char *aead_name;
+static bool interactive;
+static const char *cmdline_file;
 
 static void
 usage(const char *prog)
@@ -37,6 +39,9 @@ usage(const char *prog)
 		"  --name NAME             interface name (default: FILE's base name)\n"
 		"  --stats-interval S      print stats every S seconds (0: never)\n"
 		"  --uapi-dir DIR          WireGuard UAPI socket directory\n"
+		"                          (default /var/run/wireguard; \"none\": no socket)\n"
+		"  -i, --interactive       a command prompt on the terminal\n"
+		"  --cmdline-file FILE     run the prompt's commands from FILE first\n"
 		"  --aead NAME             crypto backend: ipsec_mb or sodium\n"
 		"  --clock-scale K         run protocol timers K times faster (tests)\n"
 		"  --idle-us N             workers sleep N us when a poll finds nothing\n"
@@ -65,7 +70,9 @@ parse_args(int argc, char **argv)
 		{ "uapi-dir", required_argument, NULL, 'u' },
 		{ "aead", required_argument, NULL, 'a' },
 		{ "clock-scale", required_argument, NULL, 'k' },
-		{ "idle-us", required_argument, NULL, 'i' },
+		{ "idle-us", required_argument, NULL, 'I' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "cmdline-file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,7 +80,7 @@ parse_args(int argc, char **argv)
 	int opt;
 
 	wgd.clock_scale = 1.0;
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hi", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_path = optarg;
@@ -110,6 +117,12 @@ parse_args(int argc, char **argv)
 			wgd.clock_scale = v;
 			break;
 		case 'i':
+			interactive = true;
+			break;
+		case 'f':
+			cmdline_file = optarg;
+			break;
+		case 'I':
 			if (!parse_double(optarg, &v) || v > 100000 ||
 			    v != (unsigned int)v) {
 				fprintf(stderr, "dpdk-wg: bad --idle-us '%s' (1..100000)\n",
@@ -293,10 +306,14 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	clock_init();
-	(void)uapi_dir;  /* the UAPI socket arrives with the control-plane issue */
+	wgd.uapi_dir = strcmp(uapi_dir, "none") == 0 ? NULL : uapi_dir;
+	pthread_mutex_init(&wgd.ctl_lock, NULL);
 	if (setup() != 0)
 		goto fail;
 
+	if (wgd_uapi_init() != 0 || wgd_telemetry_init() != 0 ||
+	    wgd_cli_init(interactive, cmdline_file) != 0)
+		goto fail;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (i = 0; i < wgd.nb_workers; i++)
@@ -309,6 +326,8 @@ main(int argc, char **argv)
 	wgd_control_loop();
 
 	rte_eal_mp_wait_lcore();
+	wgd_cli_close();
+	wgd_uapi_close();
 	wgd_stats_print();
 	wgd_peers_free();
 	wgd_neigh_free();
@@ -317,6 +336,8 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	return 0;
 fail:
+	wgd_cli_close();
+	wgd_uapi_close();
 	wgd_ports_close();
 	wg_conf_free(wgd.conf);
 	rte_eal_cleanup();

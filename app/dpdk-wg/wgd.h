@@ -13,6 +13,7 @@
  * with atomics and frees what it replaced after an RCU grace period.
  */
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +75,10 @@ struct wgd_uplink {
 	uint8_t addr4[4];          /**< first IPv4 address, if has4 */
 	uint8_t addr6[16];
 	bool has4, has6;
+	/* Control lcore: an uplink is usable while its link is up and no
+	 * one has set it down by hand (prompt: set uplink NAME down). */
+	bool link_up;
+	bool admin_down;
 };
 
 #define WGD_MAX_PATHS 8
@@ -219,8 +224,13 @@ struct wgd {
 	unsigned int nb_uplinks;
 	uint16_t tun_port;
 
-	struct wgd_peer *peers;               /**< [0] unused: ids are 1-based */
-	unsigned int nb_peers;
+	/** Slots 1..nb_peer_slots ([0] unused: ids are 1-based); a slot is
+	 * live while its core is set (wgd_peer_live()). Peers come and go at
+	 * run time through the UAPI; a freed slot is reused only after a
+	 * grace period. */
+	struct wgd_peer *peers;
+	unsigned int nb_peer_slots;
+	unsigned int nb_peers;                /**< live ones */
 	struct wg_allowedips *_Atomic allowedips;
 	struct rte_hash *index_hash;          /**< receiver index -> keypair */
 
@@ -239,6 +249,10 @@ struct wgd {
 
 	unsigned int stats_interval;
 	unsigned int idle_us;                 /**< worker sleep on empty polls */
+	/** Held by the control lcore for each turn of its loop; other
+	 * threads (telemetry) take it to read control state consistently. */
+	pthread_mutex_t ctl_lock;
+	const char *uapi_dir;
 	volatile bool quit;
 };
 
@@ -250,6 +264,26 @@ wgd_now(void)
 {
 	return wgd.clock->monotonic_ns(wgd.clock->arg);
 }
+
+static inline bool
+wgd_peer_live(const struct wgd_peer *p)
+{
+	return p->core != NULL;
+}
+
+/** Peer p's id-th slot, or NULL if id names no live peer. */
+static inline struct wgd_peer *
+wgd_peer_get(uint32_t id)
+{
+	if (id == 0 || id > wgd.nb_peer_slots ||
+	    !wgd_peer_live(&wgd.peers[id]))
+		return NULL;
+	return &wgd.peers[id];
+}
+
+#define WGD_FOREACH_PEER(p) \
+	for (unsigned int wgd_i_ = 1; wgd_i_ <= wgd.nb_peer_slots; wgd_i_++) \
+		if (((p) = &wgd.peers[wgd_i_]), wgd_peer_live(p))
 
 /* wgd_port.c */
 int wgd_ports_init(void);
@@ -341,7 +375,29 @@ void wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 		    const struct wg_endpoint *src);
 /** Print a peer's paths (stats table). */
 void wgd_paths_print(struct wgd_peer *p);
+/** Set an uplink down or up by hand (its paths die or come back). */
+void wgd_uplink_set_admin(unsigned int uplink, bool up);
+/** Uplink index by name, or -1. */
+int wgd_uplink_by_name(const char *name);
 void wgd_control_loop(void);
+
+/* wgd_stats.c */
 void wgd_stats_print(void);
+/** Zero what the prompt and the stats table show (clear stats). */
+void wgd_stats_clear(void);
+
+/* wgd_uapi.c: the WireGuard UAPI socket, served by the control lcore. */
+int wgd_uapi_init(void);
+void wgd_uapi_poll(void);
+void wgd_uapi_close(void);
+
+/* wgd_telemetry.c: /wg/... commands for dpdk-telemetry.py. */
+int wgd_telemetry_init(void);
+
+/* wgd_cli.c: the -i prompt and --cmdline-file, polled by the control
+ * lcore. */
+int wgd_cli_init(bool interactive, const char *script);
+void wgd_cli_poll(void);
+void wgd_cli_close(void);
 
 #endif /* WGD_H */

@@ -368,9 +368,10 @@ handle_event(const struct wgd_event *ev)
 {
 	struct wgd_peer *p;
 
-	if (ev->peer_id == 0 || ev->peer_id > wgd.nb_peers)
+	/* A peer removed since the worker raised it: nothing to do. */
+	p = wgd_peer_get(ev->peer_id);
+	if (p == NULL)
 		return;
-	p = &wgd.peers[ev->peer_id];
 	atomic_fetch_and(&p->pending, ~ev->type);
 	switch (ev->type) {
 	case WGD_EV_CONFIRM:
@@ -436,8 +437,10 @@ apply_activity(struct wgd_peer *p)
 static void
 tick(void)
 {
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
-		apply_activity(&wgd.peers[i]);
+	struct wgd_peer *p;
+
+	WGD_FOREACH_PEER(p)
+		apply_activity(p);
 	wg_device_run_timers(wgd.dev);
 	wgd_paths_tick();
 	wgd_neigh_tick();
@@ -453,6 +456,7 @@ wgd_control_loop(void)
 	struct wgd_event ev;
 	unsigned int n, i, events;
 
+	pthread_mutex_lock(&wgd.ctl_lock);
 	while (!wgd.quit) {
 		uint64_t now = wgd_now();
 		uint64_t real = wg_clock_system.monotonic_ns(NULL);
@@ -475,10 +479,16 @@ wgd_control_loop(void)
 			next_stats = real +
 				     wgd.stats_interval * WG_NS_PER_SEC;
 		}
-		/* Leave the core to others when there is nothing to do. */
+		wgd_uapi_poll();
+		wgd_cli_poll();
+		/* Leave the core to others when there is nothing to do, and
+		 * let readers of control state (telemetry) in. */
+		pthread_mutex_unlock(&wgd.ctl_lock);
 		if (n == 0 && events == 0)
 			usleep(100);
+		pthread_mutex_lock(&wgd.ctl_lock);
 	}
+	pthread_mutex_unlock(&wgd.ctl_lock);
 }
 
 int

@@ -256,18 +256,19 @@ wgd_peer_update_path(struct wgd_peer *p, int seen_uplink,
 void
 wgd_paths_refresh(void)
 {
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
-		wgd_peer_update_path(&wgd.peers[i], -1, NULL);
+	struct wgd_peer *p;
+
+	WGD_FOREACH_PEER(p)
+		wgd_peer_update_path(p, -1, NULL);
 }
 
 void
 wgd_paths_keepalive(void)
 {
 	uint8_t mac[6], src[16];
+	struct wgd_peer *p;
 
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++) {
-		const struct wgd_peer *p = &wgd.peers[i];
-
+	WGD_FOREACH_PEER(p) {
 		for (unsigned int c = 0; c < p->nb_cand; c++)
 			wgd_neigh_route(p->cand[c].uplink, &p->cand[c].net.dst,
 					mac, src);
@@ -426,10 +427,11 @@ void
 wgd_paths_tick(void)
 {
 	uint64_t now = real_ns();
+	struct wgd_peer *p;
 
-	for (unsigned int i = 1; i <= wgd.nb_peers; i++)
-		if (wgd.peers[i].conf->redundancy == WG_CONF_FAILOVER)
-			failover_tick(&wgd.peers[i], now);
+	WGD_FOREACH_PEER(p)
+		if (p->conf->redundancy == WG_CONF_FAILOVER)
+			failover_tick(p, now);
 }
 
 int

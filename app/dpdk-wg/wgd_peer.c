@@ -18,6 +18,8 @@
 #include "wgd.h"
 
 #define INDEX_HASH_ENTRIES 65536
+/* Room for peers added at run time (UAPI), beyond the config file's. */
+#define SPARE_PEER_SLOTS 1024
 
 struct wgd_peer *
 wgd_peer_of(const struct wg_peer *core)
@@ -146,7 +148,8 @@ wgd_peers_init(void)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	wgd.peers = calloc(conf->npeers + 1, sizeof(*wgd.peers));
+	wgd.nb_peer_slots = conf->npeers + SPARE_PEER_SLOTS;
+	wgd.peers = calloc(wgd.nb_peer_slots + 1, sizeof(*wgd.peers));
 	if (wgd.peers == NULL)
 		return -1;
 	for (i = 0; i < conf->npeers; i++) {
@@ -174,10 +177,9 @@ wgd_peers_init(void)
 void
 wgd_peers_free(void)
 {
-	unsigned int i;
+	struct wgd_peer *p;
 
-	for (i = 1; i <= wgd.nb_peers; i++) {
-		struct wgd_peer *p = &wgd.peers[i];
+	WGD_FOREACH_PEER(p) {
 		struct rte_mbuf *m;
 
 		while (rte_ring_dequeue(p->staged, (void **)&m) == 0)

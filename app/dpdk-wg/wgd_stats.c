@@ -95,6 +95,7 @@ void
 wgd_stats_print(void)
 {
 	struct wgd_lcore_stats sum;
+	struct wgd_peer *p;
 	unsigned int i;
 
 	wgd_stats_sum(&sum);
@@ -114,8 +115,12 @@ wgd_stats_print(void)
 			printf(" %s=%" PRIu64, wgd_drop_name(i), n);
 	}
 	printf("\n");
-	for (i = 1; i <= wgd.nb_peers; i++)
-		print_peer(&wgd.peers[i],
-			   wgd.clock->realtime_ns(wgd.clock->arg));
+	WGD_FOREACH_PEER(p)
+		print_peer(p, wgd.clock->realtime_ns(wgd.clock->arg));
 	fflush(stdout);
+}
+
+void
+wgd_stats_clear(void)
+{
 }

@@ -344,7 +344,7 @@ wgd_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 	}
 	wg_allowedips_lookup(atomic_load(&wgd.allowedips), ips, n, false, ids);
 	for (i = 0; i < n; i++) {
-		if (ids[i] == 0 || ids[i] > wgd.nb_peers) {
+		if (ids[i] == 0 || ids[i] > wgd.nb_peer_slots) {
 			wgd_drop(&w->stats, pkts[i], WGD_DROP_NO_PEER);
 			continue;
 		}
