@@ -77,8 +77,10 @@ struct wgd_uplink {
 	bool has4, has6;
 	/* Control lcore: an uplink is usable while its link is up and no
 	 * one has set it down by hand (prompt: set uplink NAME down). */
-	bool link_up;
+	char kernel_iface[16];     /**< af_packet/af_xdp: the interface */
+	bool link_down;
 	bool admin_down;
+	uint64_t link_checked_ns;
 };
 
 #define WGD_MAX_PATHS 8
@@ -287,6 +289,8 @@ wgd_peer_get(uint32_t id)
 
 /* wgd_port.c */
 int wgd_ports_init(void);
+/** The uplink's link is down (carrier lost, or its interface down). */
+bool wgd_port_link_down(const struct wgd_uplink *up);
 void wgd_ports_close(void);
 
 /* wgd_tun.c */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 
 #include "wg_peer.h"
@@ -24,6 +25,12 @@ uplink_has_family(const struct wgd_uplink *up, uint8_t family)
 {
 	return (family == WG_AF_INET && up->has4) ||
 	       (family == WG_AF_INET6 && up->has6);
+}
+
+static bool
+uplink_usable(const struct wgd_uplink *up)
+{
+	return !up->link_down && !up->admin_down;
 }
 
 static void
@@ -130,6 +137,9 @@ path_resolve(struct wgd_path *c, const struct wg_net_path *seen)
 		c->net.src = seen->src;
 		c->resolved = true;
 	}
+	/* Nothing goes out of an uplink that is down. */
+	if (!uplink_usable(up))
+		c->resolved = false;
 }
 
 void
@@ -185,6 +195,55 @@ best_path(const struct wgd_peer *p, const struct wgd_pathset *ps, int skip,
 	return best;
 }
 
+static uint64_t
+real_ns(void)
+{
+	return wg_clock_system.monotonic_ns(NULL);
+}
+
+static void
+set_active(struct wgd_peer *p, int to, uint64_t now)
+{
+	char ep[WG_CONF_ENDPOINT_STRLEN];
+
+	if (to < 0 || to == p->active)
+		return;
+	wg_conf_format_endpoint(&p->cand[to].net.dst, ep, sizeof(ep));
+	printf("%s: peer %u: data now on %s -> %s\n", wgd.name, p->id,
+	       wgd.uplinks[p->cand[to].uplink].conf->name, ep);
+	fflush(stdout);
+	p->active = to;
+	p->active_since_ns = now;
+}
+
+/*
+ * The active path stopped answering or cannot send (its uplink went
+ * down): it is held down, longer each time it fails, and must prove
+ * itself again by answering probes; data moves to the best live path,
+ * or failing that to any that can send.
+ */
+static void
+active_lost(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
+{
+	struct wgd_path_health *ah = &p->health[p->active];
+	uint64_t hold = (uint64_t)p->conf->failback_hold_ms * WG_NS_PER_MS;
+	unsigned int shift = ah->failures < 6 ? ah->failures : 6;
+	int lost = p->active, to;
+
+	ah->failures++;
+	ah->hold_until_ns = now + (hold << shift);
+	ah->last_rx_ns = 0;
+	ah->up_since_ns = 0;
+	ah->unanswered_ns = 0;
+	to = best_path(p, ps, lost, now);
+	if (to < 0)
+		to = best_path(p, ps, lost, 0);
+	if (to >= 0)
+		set_active(p, to, now);
+	else if (!ps->path[lost].resolved)
+		p->active = -1;
+}
+
 /* Where data goes: every path that can send (duplicate), the one the
  * failover logic made active, or the one of the endpoint WireGuard last
  * heard from (single). */
@@ -198,8 +257,10 @@ choose_tx(struct wgd_peer *p, struct wgd_pathset *ps, int current)
 				ps->tx[ps->nb_tx++] = (uint8_t)i;
 		return;
 	case WG_CONF_FAILOVER:
-		if (p->active < 0 || !ps->path[p->active].resolved)
-			p->active = best_path(p, ps, -1, 0);
+		if (p->active >= 0 && !ps->path[p->active].resolved)
+			active_lost(p, ps, real_ns());
+		if (p->active < 0)
+			set_active(p, best_path(p, ps, -1, 0), real_ns());
 		current = p->active;
 		break;
 	default:
@@ -275,12 +336,6 @@ wgd_paths_keepalive(void)
 	}
 }
 
-static uint64_t
-real_ns(void)
-{
-	return wg_clock_system.monotonic_ns(NULL);
-}
-
 void
 wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 	       const struct wg_endpoint *src)
@@ -349,16 +404,9 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 static void
 switch_active(struct wgd_peer *p, int to, uint64_t now)
 {
-	char ep[WG_CONF_ENDPOINT_STRLEN];
-
 	if (to < 0 || to == p->active)
 		return;
-	wg_conf_format_endpoint(&p->cand[to].net.dst, ep, sizeof(ep));
-	printf("%s: peer %u: data now on %s -> %s\n", wgd.name, p->id,
-	       wgd.uplinks[p->cand[to].uplink].conf->name, ep);
-	fflush(stdout);
-	p->active = to;
-	p->active_since_ns = now;
+	set_active(p, to, now);
 	wgd_peer_update_path(p, -1, NULL);
 }
 
@@ -381,15 +429,8 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 		ah = &p->health[p->active];
 		if (ah->up_since_ns == 0 && ah->unanswered_ns != 0 &&
 		    now - p->active_since_ns > interval / 2) {
-			unsigned int shift = ah->failures < 6 ? ah->failures : 6;
-
-			ah->failures++;
-			ah->hold_until_ns = now + (hold << shift);
-			/* It must prove itself again, by answering probes. */
-			ah->last_rx_ns = 0;
-			ah->up_since_ns = 0;
-			ah->unanswered_ns = 0;
-			switch_active(p, best_path(p, ps, p->active, now), now);
+			active_lost(p, ps, now);
+			wgd_peer_update_path(p, -1, NULL);
 		} else if (ah->up_since_ns != 0 &&
 			   now - p->active_since_ns > 60 * WG_NS_PER_SEC) {
 			ah->failures = 0;
@@ -423,11 +464,65 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 	}
 }
 
+int
+wgd_uplink_by_name(const char *name)
+{
+	for (unsigned int u = 0; u < wgd.nb_uplinks; u++)
+		if (strcmp(wgd.uplinks[u].conf->name, name) == 0)
+			return (int)u;
+	return -1;
+}
+
+void
+wgd_uplink_set_admin(unsigned int uplink, bool up)
+{
+	struct wgd_uplink *u = &wgd.uplinks[uplink];
+
+	if (u->admin_down == !up)
+		return;
+	u->admin_down = !up;
+	printf("%s: uplink %s set %s\n", wgd.name, u->conf->name,
+	       up ? "up" : "down");
+	fflush(stdout);
+	wgd_paths_refresh();
+}
+
+#define LINK_POLL_NS (100 * WG_NS_PER_MS)
+
+/* Carrier loss takes an uplink's paths down at once, without waiting
+ * for unanswered data to tell. */
+static void
+uplinks_link_tick(uint64_t now)
+{
+	bool changed = false;
+
+	for (unsigned int i = 0; i < wgd.nb_uplinks; i++) {
+		struct wgd_uplink *u = &wgd.uplinks[i];
+		bool down;
+
+		if (now - u->link_checked_ns < LINK_POLL_NS)
+			continue;
+		u->link_checked_ns = now;
+		down = wgd_port_link_down(u);
+		if (down == u->link_down)
+			continue;
+		u->link_down = down;
+		changed = true;
+		printf("%s: uplink %s link %s\n", wgd.name, u->conf->name,
+		       down ? "down" : "up");
+		fflush(stdout);
+	}
+	if (changed)
+		wgd_paths_refresh();
+}
+
 void
 wgd_paths_tick(void)
 {
 	uint64_t now = real_ns();
 	struct wgd_peer *p;
+
+	uplinks_link_tick(now);
 
 	WGD_FOREACH_PEER(p)
 		if (p->conf->redundancy == WG_CONF_FAILOVER)

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Uplink ports: resolve what the config names, configure and start. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_devargs.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -132,6 +138,53 @@ ports_resolve(void)
 	return 0;
 }
 
+/* The kernel interface under a net_af_packet or net_af_xdp port (its
+ * "iface=" devarg), or "" for other ports. */
+static void
+port_kernel_iface(uint16_t port_id, char *name, size_t len)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	const char *s;
+
+	name[0] = '\0';
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.device == NULL)
+		return;
+	da = rte_dev_devargs(info.device);
+	if (da == NULL || da->args == NULL)
+		return;
+	s = strstr(da->args, "iface=");
+	if (s == NULL)
+		return;
+	s += strlen("iface=");
+	snprintf(name, len, "%.*s", (int)strcspn(s, ","), s);
+}
+
+bool
+wgd_port_link_down(const struct wgd_uplink *up)
+{
+	struct rte_eth_link link;
+	struct ifreq ifr;
+	int fd, ret;
+
+	if (rte_eth_link_get_nowait(up->port_id, &link) == 0 &&
+	    link.link_status == RTE_ETH_LINK_DOWN)
+		return true;
+	/* Software ports report their link up from start to stop: ask
+	 * the kernel whether the interface under them has a carrier. */
+	if (up->kernel_iface[0] == '\0')
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", up->kernel_iface);
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	return ret == 0 && (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) !=
+			   (IFF_UP | IFF_RUNNING);
+}
+
 int
 wgd_ports_init(void)
 {
@@ -171,6 +224,8 @@ wgd_ports_init(void)
 			return -1;
 		}
 		rte_eth_macaddr_get(up->port_id, &up->mac);
+		port_kernel_iface(up->port_id, up->kernel_iface,
+				  sizeof(up->kernel_iface));
 		/* ARP uses broadcast; ND the solicited-node multicast
 		 * groups of our addresses. */
 		rte_eth_allmulticast_enable(up->port_id);
