@@ -155,7 +155,10 @@ void wgd_reverse_path(const struct wg_net_info *info,
 struct wgd_peer {
 	uint32_t id;                          /**< 1-based, AllowedIPs userdata */
 	struct wg_peer *core;
-	const struct wg_conf_peer *conf;
+	/** Its settings, owned by the peer (the UAPI changes them);
+	 * control lcore only. */
+	struct wg_conf_peer *conf;
+	bool removing;                        /**< being removed (UAPI) */
 	/** Its paths, or NULL: swapped by the control lcore, the old set
 	 * freed after a grace period. */
 	_Atomic(struct wgd_pathset *) paths;
@@ -270,7 +273,7 @@ wgd_now(void)
 static inline bool
 wgd_peer_live(const struct wgd_peer *p)
 {
-	return p->core != NULL;
+	return p->core != NULL && !p->removing;
 }
 
 /** Peer p's id-th slot, or NULL if id names no live peer. */
@@ -300,6 +303,32 @@ int wgd_tun_create(void);
 int wgd_peers_init(void);
 void wgd_peers_free(void);
 struct wgd_peer *wgd_peer_of(const struct wg_peer *core);
+/** The live peer with this public key, or NULL. */
+struct wgd_peer *wgd_peer_find(const uint8_t public_key[WG_KEY_LEN]);
+
+/*
+ * Run-time changes (the UAPI), control lcore only. A change is made of
+ * steps that cannot fail once the new AllowedIPs table is built:
+ * wgd_peer_add() the new peers, wgd_allowedips_publish() the table,
+ * wgd_peer_set_conf() the changed ones, wgd_peers_remove() the removed.
+ */
+/** A free slot above after (0: the lowest), or 0 when all are taken. */
+uint32_t wgd_peer_free_slot(uint32_t after);
+/** Create a peer in slot id with conf (the peer takes it over). */
+int wgd_peer_add(uint32_t id, struct wg_conf_peer *conf);
+/** Give a peer new settings (it takes conf over; the old are freed). */
+void wgd_peer_set_conf(struct wgd_peer *p, struct wg_conf_peer *conf,
+		       const struct wg_endpoint *endpoint);
+/** Remove peers the published AllowedIPs no longer name: their keys are
+ * wiped at once, the rest after one grace period. */
+void wgd_peers_remove(struct wgd_peer *const ps[], unsigned int n);
+/** An AllowedIPs table from conf[id] for ids 1..nb_peer_slots (NULL:
+ * no peer), or NULL with a message in err. */
+struct wg_allowedips *wgd_allowedips_build(
+		const struct wg_conf_peer *const conf[], char *err,
+		size_t errlen);
+/** Make a table the workers' and free the old one after a grace period. */
+void wgd_allowedips_publish(struct wg_allowedips *a);
 /** The keypair a data message's receiver index names, if it may still
  * receive; RCU-protected: valid until the caller's next quiescent state. */
 struct wg_keypair *wgd_keypair_lookup(const void *msg, uint64_t now,
@@ -384,6 +413,9 @@ void wgd_uplink_set_admin(unsigned int uplink, bool up);
 /** Uplink index by name, or -1. */
 int wgd_uplink_by_name(const char *name);
 void wgd_control_loop(void);
+/** Handle every event workers have raised so far (after a grace
+ * period, no worker raises one for a removed peer). */
+void wgd_events_drain(void);
 
 /* wgd_stats.c */
 void wgd_stats_print(void);

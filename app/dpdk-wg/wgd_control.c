@@ -406,6 +406,15 @@ handle_event(const struct wgd_event *ev)
 }
 
 /* Turn the workers' activity stamps into timer events, in time order. */
+void
+wgd_events_drain(void)
+{
+	struct wgd_event ev;
+
+	while (rte_ring_sc_dequeue_elem(wgd.event_ring, &ev, sizeof(ev)) == 0)
+		handle_event(&ev);
+}
+
 static void
 apply_activity(struct wgd_peer *p)
 {

@@ -1562,6 +1562,71 @@ wg_conf_parse_file(const char *path, struct wg_conf **out,
 	return rc;
 }
 
+int
+wg_conf_peer_init(struct wg_conf_peer *peer, const struct wg_conf *conf,
+		  const uint8_t public_key[WG_CONF_KEY_LEN])
+{
+	memset(peer, 0, sizeof(*peer));
+	memcpy(peer->public_key, public_key, WG_CONF_KEY_LEN);
+	peer->redundancy = WG_CONF_SINGLE;
+	peer->failback_hold_ms = WG_CONF_DEFAULT_FAILBACK_HOLD_MS;
+	peer->probe_interval_ms = WG_CONF_DEFAULT_PROBE_INTERVAL_MS;
+	peer->uplinks_all = true;
+	if (conf->nuplinks == 0)
+		return 0;
+	peer->uplinks = calloc(conf->nuplinks, sizeof(*peer->uplinks));
+	if (peer->uplinks == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < conf->nuplinks; i++)
+		peer->uplinks[i] = i;
+	peer->nuplinks = conf->nuplinks;
+	return 0;
+}
+
+static void *
+dup_array(const void *src, size_t n, size_t size, bool *failed)
+{
+	void *dst;
+
+	if (n == 0)
+		return NULL;
+	dst = malloc(n * size);
+	if (dst == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	return memcpy(dst, src, n * size);
+}
+
+int
+wg_conf_peer_copy(struct wg_conf_peer *dst, const struct wg_conf_peer *src)
+{
+	struct wg_conf_peer tmp = *src;
+	bool failed = false;
+
+	tmp.allowed_ips = dup_array(src->allowed_ips, src->nallowed,
+				    sizeof(*src->allowed_ips), &failed);
+	tmp.endpoints = dup_array(src->endpoints, src->nendpoints,
+				  sizeof(*src->endpoints), &failed);
+	tmp.uplinks = dup_array(src->uplinks, src->nuplinks,
+				sizeof(*src->uplinks), &failed);
+	if (failed) {
+		wg_conf_peer_clear(&tmp);
+		return -ENOMEM;
+	}
+	*dst = tmp;
+	return 0;
+}
+
+void
+wg_conf_peer_clear(struct wg_conf_peer *peer)
+{
+	free(peer->allowed_ips);
+	free(peer->endpoints);
+	free(peer->uplinks);
+	wg_memzero(peer, sizeof(*peer));
+}
+
 void
 wg_conf_free(struct wg_conf *c)
 {

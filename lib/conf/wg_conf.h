@@ -168,6 +168,22 @@ const char *wg_conf_format_prefix(const struct wg_conf_prefix *p,
 const char *wg_conf_format_endpoint(const struct wg_endpoint *ep,
 				    char *buf, size_t len);
 
+/**
+ * A peer with the defaults of a [Peer] section that gives only its key:
+ * every one of conf's uplinks, Redundancy = single (for peers the UAPI
+ * adds). Release with wg_conf_peer_clear().
+ * @return 0 or -ENOMEM.
+ */
+int wg_conf_peer_init(struct wg_conf_peer *peer, const struct wg_conf *conf,
+		      const uint8_t public_key[WG_CONF_KEY_LEN]);
+
+/** A deep copy of src into dst. @return 0 or -ENOMEM (dst untouched). */
+int wg_conf_peer_copy(struct wg_conf_peer *dst,
+		      const struct wg_conf_peer *src);
+
+/** Free what a peer holds and wipe it (its preshared key). */
+void wg_conf_peer_clear(struct wg_conf_peer *peer);
+
 /** "single", "duplicate" or "failover". */
 const char *wg_conf_redundancy_name(enum wg_conf_redundancy r);
 
