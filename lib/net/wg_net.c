@@ -507,7 +507,9 @@ wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
 	uint32_t l3 = v6 ? WG_NET_IP6_LEN : WG_NET_IP4_LEN;
 	uint32_t ulen = rte_pktmbuf_pkt_len(m) + WG_NET_UDP_LEN;
 	uint16_t id = 0;
-	uint8_t *p, *ip, *u;
+	uint8_t *p, *ip, *u, head[16];
+	const void *msg;
+	uint32_t n;
 
 	if (path->src.family != path->dst.family ||
 	    (!v6 && path->dst.family != WG_AF_INET) ||
@@ -516,9 +518,13 @@ wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
 		return -EINVAL;
 	if (ulen + (v6 ? 0 : WG_NET_IP4_LEN) > UINT16_MAX)
 		return -EMSGSIZE;
-	if (!v6)
-		id = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *),
-				   RTE_MIN(rte_pktmbuf_data_len(m), 16u));
+	if (!v6) {
+		/* The message may start in a later segment: a duplicate
+		 * is an empty header mbuf chained to the shared payload. */
+		n = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(head));
+		msg = rte_pktmbuf_read(m, 0, n, head);
+		id = msg != NULL ? rte_raw_cksum(msg, n) : 0;
+	}
 	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(l2 + l3 +
 							 WG_NET_UDP_LEN));
 	if (p == NULL)

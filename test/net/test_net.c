@@ -1147,6 +1147,20 @@ test_encap_ip_id(void)
 	 * IDs, across the carry into the second byte too. */
 	CHECK_EQ((uint16_t)(id[1] - id[0]), 1);
 	CHECK_EQ((uint16_t)(id[2] - id[1]), 1);
+
+	/* A duplicate for another path: an empty header mbuf chained to
+	 * the message gets the same ID as the message itself. */
+	m = chain(msg, sizeof(msg), 2000);
+	{
+		struct rte_mbuf *hdr = rte_pktmbuf_alloc(pool);
+
+		CHECK(hdr != NULL);
+		CHECK_EQ(rte_pktmbuf_chain(hdr, m), 0);
+		CHECK_EQ(wg_net_encap(hdr, &path, false), 0);
+		CHECK_EQ(get16(rte_pktmbuf_mtod(hdr, uint8_t *) + 14 + 4),
+			 id[2]);
+		rte_pktmbuf_free(hdr);
+	}
 }
 
 static void
