@@ -9,6 +9,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 
 #include "wgd.h"
 
@@ -150,18 +151,41 @@ tx_one(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 }
 
 /*
- * A copy of a sealed message for another path, sharing its data: a
- * header mbuf for the outer headers chained to an indirect mbuf on the
- * payload, so the message is never sealed twice. Ports that cannot send
- * chains get a plain copy instead.
+ * Below this many bytes a sealed message is copied for another path
+ * rather than shared: the header mbuf, the indirect mbuf and their
+ * reference counts cost more than copying a small message (64-byte
+ * inner packets: 2 paths at 0.82 of 1 path's rate chained, 0.91
+ * copied; at 1420 bytes both are at 0.89-0.91, doc/performance.md).
+ */
+#define WGD_SHARE_MIN_LEN 512
+
+/*
+ * A copy of a sealed message for another path, never sealed twice:
+ * large ones share their data (a header mbuf for the outer headers
+ * chained to an indirect mbuf on the payload), small ones and those for
+ * ports that cannot send chains are copied.
  */
 static struct rte_mbuf *
 tx_copy(const struct wgd_path *path, struct rte_mbuf *m)
 {
 	struct rte_mbuf *hdr, *clone;
 
-	if (!wgd.uplinks[path->uplink].tx_multi_seg)
-		return rte_pktmbuf_copy(m, wgd.pool, 0, UINT32_MAX);
+	if (!wgd.uplinks[path->uplink].tx_multi_seg ||
+	    m->pkt_len < WGD_SHARE_MIN_LEN) {
+		/* Sealed messages are one segment (seal_prepare()): one
+		 * copy of the bytes, none of rte_pktmbuf_copy()'s
+		 * per-segment bookkeeping. */
+		if (m->nb_segs != 1)
+			return rte_pktmbuf_copy(m, wgd.pool, 0, UINT32_MAX);
+		hdr = rte_pktmbuf_alloc(wgd.pool);
+		if (hdr == NULL)
+			return NULL;
+		rte_memcpy(rte_pktmbuf_mtod(hdr, void *),
+			   rte_pktmbuf_mtod(m, const void *), m->data_len);
+		hdr->data_len = m->data_len;
+		hdr->pkt_len = m->data_len;
+		return hdr;
+	}
 	hdr = rte_pktmbuf_alloc(wgd.pool);
 	clone = rte_pktmbuf_clone(m, wgd.pool);
 	if (hdr == NULL || clone == NULL || rte_pktmbuf_chain(hdr, clone)) {

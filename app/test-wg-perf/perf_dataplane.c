@@ -465,7 +465,7 @@ dp_set_paths(struct dp *d, uint32_t set_idx, unsigned int k)
 		struct wgd_peer *p = &wgd.peers[id];
 		const struct wgd_pathset *ps;
 
-		wgd.conf->peers[id - 1].nuplinks = k;
+		p->conf->nuplinks = k;
 		memset(p->cand, 0, sizeof(p->cand));
 		p->nb_cand = 0;
 		wgd_paths_init(p);

@@ -472,6 +472,9 @@ static void
 wg_net_put_ip4(uint8_t *ip, const struct wg_net_path *path, uint16_t tot,
 	       uint16_t id)
 {
+	uint16_t a[4];
+	uint32_t sum;
+
 	ip[0] = 0x45;
 	ip[1] = 0;
 	wg_net_wr16(ip + 2, tot);
@@ -479,10 +482,18 @@ wg_net_put_ip4(uint8_t *ip, const struct wg_net_path *path, uint16_t tot,
 	wg_net_wr16(ip + 6, 0);         /* no DF: see wg_net_encap() */
 	ip[8] = WG_NET_TTL;
 	ip[9] = IPPROTO_UDP;
-	wg_net_wr16(ip + 10, 0);
 	memcpy(ip + 12, path->src.addr.v4, 4);
 	memcpy(ip + 16, path->dst.addr.v4, 4);
-	wg_net_wr_cksum(ip + 10, (uint16_t)~rte_raw_cksum(ip, WG_NET_IP4_LEN));
+	/* Summed from the values, in memory order as rte_raw_cksum() sums:
+	 * reading back the header just written in 1- and 2-byte stores
+	 * stalls on store forwarding. */
+	sum = rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16(tot) +
+	      rte_cpu_to_be_16(id) +
+	      rte_cpu_to_be_16((WG_NET_TTL << 8) | IPPROTO_UDP);
+	memcpy(a, path->src.addr.v4, 4);
+	memcpy(a + 2, path->dst.addr.v4, 4);
+	sum += (uint32_t)a[0] + a[1] + a[2] + a[3];
+	wg_net_wr_cksum(ip + 10, (uint16_t)~wg_net_fold(wg_net_fold(sum)));
 }
 
 /* UDP checksum over a payload that may span segments. */
@@ -543,10 +554,8 @@ wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
 		wg_net_put_ip4(ip, path, (uint16_t)(ulen + l3), id);
 
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
-	m->tx_offload = 0;
-	m->l2_len = l2;
-	m->l3_len = l3;
-	m->l4_len = WG_NET_UDP_LEN;
+	/* One store: bit-field writes read the word back. */
+	m->tx_offload = rte_mbuf_tx_offload(l2, l3, WG_NET_UDP_LEN, 0, 0, 0, 0);
 	m->packet_type = (path->vlan != 0 ? RTE_PTYPE_L2_ETHER_VLAN :
 			  RTE_PTYPE_L2_ETHER) |
 		(v6 ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) | RTE_PTYPE_L4_UDP;
