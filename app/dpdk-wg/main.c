@@ -255,7 +255,7 @@ setup(void)
 	wgd.ctrl_aead = drv->ctx_create();
 	if (wgd.ctrl_aead == NULL)
 		return -1;
-	RTE_LOG(INFO, USER1, "crypto: %s/%s\n", drv->name,
+	WGD_LOG(INFO, "crypto: %s/%s", drv->name,
 		drv->ctx_arch(wgd.ctrl_aead));
 
 	if (wgd_ports_init() != 0 || wgd_tun_create() != 0 ||
@@ -287,12 +287,18 @@ main(int argc, char **argv)
 	unsigned int i;
 	int ret;
 
+	/* The stats table and the logs reach a file or pipe line by line. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "dpdk-wg: cannot initialise EAL: %s\n",
 			rte_strerror(rte_errno));
 		return 1;
 	}
+	/* From here the daemon's log (rte_log, type "wg") goes to stdout
+	 * with the stats table, in order; what stops the start goes to
+	 * stderr. */
+	rte_openlog_stream(stdout);
 	argc -= ret;
 	argv += ret;
 	argv[0] = "dpdk-wg";
@@ -319,9 +325,10 @@ main(int argc, char **argv)
 	for (i = 0; i < wgd.nb_workers; i++)
 		rte_eal_remote_launch(wgd_worker_main, &wgd.workers[i],
 				      wgd.workers[i].lcore_id);
-	printf("dpdk-wg: %s up, %u worker(s), %u uplink(s), %u peer(s)\n",
-	       wgd.name, wgd.nb_workers, wgd.nb_uplinks, wgd.nb_peers);
-	fflush(stdout);
+	/* Scripts wait for this line: its form is fixed. */
+	rte_log(RTE_LOG_NOTICE, wgd_logtype,
+		"dpdk-wg: %s up, %u worker(s), %u uplink(s), %u peer(s)\n",
+		wgd.name, wgd.nb_workers, wgd.nb_uplinks, wgd.nb_peers);
 
 	wgd_control_loop();
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_log.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -262,6 +263,12 @@ struct wgd {
 };
 
 extern struct wgd wgd;
+
+/** dpdk-wg's log type, "wg": --log-level=wg:debug. Keys never go in. */
+extern int wgd_logtype;
+#define WGD_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, wgd_logtype, "%s: " fmt "\n", \
+		wgd.name != NULL ? wgd.name : "dpdk-wg", ## __VA_ARGS__)
 
 /** Monotonic ns on the daemon's (possibly scaled) clock. */
 static inline uint64_t

@@ -16,6 +16,8 @@
 #include <rte_malloc.h>
 
 #include "wgd.h"
+
+RTE_LOG_REGISTER(wgd_logtype, wg, INFO);
 #include "wgd_neigh.h"
 
 #define CTRL_BURST 32

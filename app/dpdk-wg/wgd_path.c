@@ -209,9 +209,8 @@ set_active(struct wgd_peer *p, int to, uint64_t now)
 	if (to < 0 || to == p->active)
 		return;
 	wg_conf_format_endpoint(&p->cand[to].net.dst, ep, sizeof(ep));
-	printf("%s: peer %u: data now on %s -> %s\n", wgd.name, p->id,
-	       wgd.uplinks[p->cand[to].uplink].conf->name, ep);
-	fflush(stdout);
+	WGD_LOG(NOTICE, "peer %u: data now on %s -> %s", p->id,
+		wgd.uplinks[p->cand[to].uplink].conf->name, ep);
 	p->active = to;
 	p->active_since_ns = now;
 }
@@ -481,9 +480,7 @@ wgd_uplink_set_admin(unsigned int uplink, bool up)
 	if (u->admin_down == !up)
 		return;
 	u->admin_down = !up;
-	printf("%s: uplink %s set %s\n", wgd.name, u->conf->name,
-	       up ? "up" : "down");
-	fflush(stdout);
+	WGD_LOG(NOTICE, "uplink %s set %s", u->conf->name, up ? "up" : "down");
 	wgd_paths_refresh();
 }
 
@@ -508,9 +505,8 @@ uplinks_link_tick(uint64_t now)
 			continue;
 		u->link_down = down;
 		changed = true;
-		printf("%s: uplink %s link %s\n", wgd.name, u->conf->name,
-		       down ? "down" : "up");
-		fflush(stdout);
+		WGD_LOG(NOTICE, "uplink %s link %s", u->conf->name,
+			down ? "down" : "up");
 	}
 	if (changed)
 		wgd_paths_refresh();
