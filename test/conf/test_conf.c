@@ -1152,6 +1152,64 @@ test_fuzz(const char *seed_text, size_t seed_len)
 	CHECK_EQ(bad, 0);
 }
 
+/* Peers the UAPI adds, and the copies it changes. */
+static void
+test_peer_copy(void)
+{
+	const char *path = WG_CONF_TEST_DIR "/full.conf";
+	struct wg_conf_peer a, b;
+	struct wg_conf *c = NULL;
+	uint8_t key[32];
+	char err[256];
+
+	CHECK_EQ(wg_conf_parse_file(path, &c, err, sizeof(err)), 0);
+	if (c == NULL)
+		return;
+	memset(key, 0x5a, sizeof(key));
+	CHECK_EQ(wg_conf_peer_init(&a, c, key), 0);
+	CHECK(memcmp(a.public_key, key, 32) == 0);
+	CHECK_EQ(a.redundancy, WG_CONF_SINGLE);
+	CHECK(a.uplinks_all);
+	CHECK_EQ(a.nuplinks, c->nuplinks);
+	for (unsigned int i = 0; i < a.nuplinks; i++)
+		CHECK_EQ(a.uplinks[i], i);
+	CHECK_EQ(a.nallowed, 0);
+	CHECK_EQ(a.nendpoints, 0);
+	CHECK_EQ(a.keepalive, 0);
+	CHECK(!a.has_psk);
+	CHECK_EQ(a.failback_hold_ms, WG_CONF_DEFAULT_FAILBACK_HOLD_MS);
+	CHECK_EQ(a.probe_interval_ms, WG_CONF_DEFAULT_PROBE_INTERVAL_MS);
+	wg_conf_peer_clear(&a);
+	CHECK_EQ(a.nuplinks, 0);
+	CHECK(a.uplinks == NULL);
+
+	/* A deep copy: changing it leaves the original alone. */
+	for (unsigned int i = 0; i < c->npeers; i++) {
+		const struct wg_conf_peer *o = &c->peers[i];
+
+		CHECK_EQ(wg_conf_peer_copy(&b, o), 0);
+		CHECK_EQ(b.nallowed, o->nallowed);
+		CHECK_EQ(b.nendpoints, o->nendpoints);
+		CHECK_EQ(b.nuplinks, o->nuplinks);
+		CHECK(b.nallowed == 0 || b.allowed_ips != o->allowed_ips);
+		CHECK(b.nendpoints == 0 || b.endpoints != o->endpoints);
+		CHECK(b.nallowed == 0 ||
+		      memcmp(b.allowed_ips, o->allowed_ips,
+			     o->nallowed * sizeof(*o->allowed_ips)) == 0);
+		CHECK(b.nendpoints == 0 ||
+		      memcmp(b.endpoints, o->endpoints,
+			     o->nendpoints * sizeof(*o->endpoints)) == 0);
+		CHECK_EQ(b.has_psk, o->has_psk);
+		CHECK(memcmp(b.psk, o->psk, 32) == 0);
+		if (b.nallowed > 0)
+			b.allowed_ips[0].len = 0;
+		CHECK(o->nallowed == 0 || o->allowed_ips[0].len != 0);
+		wg_conf_peer_clear(&b);
+		CHECK(!b.has_psk);
+	}
+	wg_conf_free(c);
+}
+
 int
 main(void)
 {
@@ -1169,6 +1227,7 @@ main(void)
 	test_errors();
 	test_uplink_order();
 	test_files();
+	test_peer_copy();
 	full = read_all(WG_CONF_TEST_DIR "/full.conf", &len);
 	CHECK(full != NULL);
 	if (full != NULL)
