@@ -160,6 +160,9 @@ struct wgd_peer {
 	 * control lcore only. */
 	struct wg_conf_peer *conf;
 	bool removing;                        /**< being removed (UAPI) */
+	/** conf->redundancy, fixed for the peer's life: workers read
+	 * this, never conf, which the control lcore replaces. */
+	enum wg_conf_redundancy redundancy;
 	/** Its paths, or NULL: swapped by the control lcore, the old set
 	 * freed after a grace period. */
 	_Atomic(struct wgd_pathset *) paths;

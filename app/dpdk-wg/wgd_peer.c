@@ -148,6 +148,7 @@ peer_init(struct wgd_peer *p, struct wg_conf_peer *cp, uint32_t id)
 	memset(p, 0, sizeof(*p));
 	p->id = id;
 	p->conf = cp;
+	p->redundancy = cp->redundancy;
 	p->uplink_hint = -1;
 	p->active = -1;
 	p->probe_slot = -1;

@@ -133,7 +133,7 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 	 * (failover picks its path by health instead). */
 	/* The AEAD does not cover the outer addresses and ports: check the
 	 * UDP checksum before an endpoint moves (rare: once per roam). */
-	if ((slot < 0 || (p->conf->redundancy == WG_CONF_SINGLE &&
+	if ((slot < 0 || (p->redundancy == WG_CONF_SINGLE &&
 			  (ps->nb_tx == 0 || ps->tx[0] != slot))) &&
 	    wg_net_udp_cksum_ok(it->m, &it->info)) {
 		struct wgd_event ev = { .type = WGD_EV_ROAM, .peer_id = p->id,
