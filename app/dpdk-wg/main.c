@@ -95,6 +95,10 @@ parse_args(int argc, char **argv)
 			snprintf(name_buf, sizeof(name_buf), "%s", optarg);
 			break;
 		case 's':
+			if (strcmp(optarg, "0") == 0) {
+				wgd.stats_interval = 0;
+				break;
+			}
 			if (!parse_double(optarg, &v) || v != (unsigned int)v) {
 				fprintf(stderr, "dpdk-wg: bad --stats-interval '%s'\n",
 					optarg);

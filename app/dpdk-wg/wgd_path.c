@@ -19,6 +19,7 @@
 #include "wg_peer.h"
 #include "wgd.h"
 #include "wgd_neigh.h"
+#include "wgd_stats.h"
 
 static bool
 uplink_has_family(const struct wgd_uplink *up, uint8_t family)
@@ -536,28 +537,6 @@ wgd_path_find(const struct wgd_pathset *ps, uint16_t uplink,
 	return -1;
 }
 
-static void
-stats_sum(const struct wgd_peer *p, unsigned int slot,
-	  struct wgd_path_stats *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned int l = 0; l <= wgd.nb_workers; l++) {
-		const struct wgd_path_stats *s = &p->pstats[l][slot];
-
-		sum->rx_pkts += s->rx_pkts;
-		sum->rx_bytes += s->rx_bytes;
-		sum->first += s->first;
-		sum->dup += s->dup;
-		sum->too_old += s->too_old;
-		sum->tx_pkts += s->tx_pkts;
-		sum->tx_bytes += s->tx_bytes;
-		sum->delay_sum_ns += s->delay_sum_ns;
-		sum->delay_n += s->delay_n;
-		if (s->max_counter > sum->max_counter)
-			sum->max_counter = s->max_counter;
-	}
-}
-
 /* Loss of a path over the last interval, as the share of counters it did
  * not carry (meaningful where every path carries every counter: dpdk-wg
  * duplicating at the other end). Negative: not known. */
@@ -609,26 +588,22 @@ wgd_paths_print(struct wgd_peer *p)
 	uint64_t total_first = 0, max_counter = 0;
 	double max_lag_ms = 0;
 	struct wgd_path_stats st;
-	unsigned int i, t;
+	unsigned int i;
 
 	if (ps == NULL)
 		return;
 	for (i = 0; i < ps->nb_paths; i++) {
-		stats_sum(p, i, &st);
+		wgd_path_stats_get(p, i, &st, true);
 		total_first += st.first;
 	}
 	for (i = 0; i < ps->nb_paths; i++) {
 		const struct wgd_path *path = &ps->path[i];
 		char ep[WG_CONF_ENDPOINT_STRLEN];
-		const char *state = path->resolved ? "up" : "unresolved";
-
-		for (t = 0; t < ps->nb_tx; t++)
-			if (ps->tx[t] == i)
-				state = "active";
-		double loss;
+		const char *state = wgd_path_state(p, ps, i);
 		char lossbuf[16] = "n/a";
+		double loss;
 
-		stats_sum(p, i, &st);
+		wgd_path_stats_get(p, i, &st, true);
 		loss = interval_loss(p, i, &st);
 		if (st.max_counter > max_counter)
 			max_counter = st.max_counter;

@@ -17,6 +17,7 @@
 #include "wg_allowedips.h"
 #include "wg_noise.h"
 #include "wgd.h"
+#include "wgd_stats.h"
 
 #define INDEX_HASH_ENTRIES 65536
 /* Room for peers added at run time (UAPI), beyond the config file's. */
@@ -236,6 +237,8 @@ wgd_peer_add(uint32_t id, struct wg_conf_peer *conf)
 		return -1;
 	}
 	wgd.nb_peers++;
+	/* The slot may have held a removed peer: no baseline of its. */
+	wgd_stats_peer_reset(p);
 	peer_start(p);
 	return 0;
 }
