@@ -39,9 +39,17 @@ enum wg_uapi_op {
 
 /** One client connection's input buffer. */
 struct wg_uapi_conn {
-	char *buf;
+	char *buf;          /**< cap bytes, of which len are received */
 	size_t len, cap;
 	size_t consumed;    /**< of buf, by requests already returned */
+
+	/* Framing state, not for callers: what feeding learnt of the
+	 * buffered bytes. Offsets are into buf. */
+	size_t line_start;  /**< of the line being received */
+	size_t req_start;   /**< of the request being received */
+	size_t nul_at;      /**< of the first NUL byte; SIZE_MAX: none */
+	int error;          /**< of a failed feed: repeated, never cleared */
+	bool closed;        /**< a request was refused: CLOSE from now on */
 };
 
 void wg_uapi_conn_init(struct wg_uapi_conn *c);
@@ -67,7 +75,8 @@ enum wg_uapi_op wg_uapi_conn_next(struct wg_uapi_conn *c, const char **body,
 
 struct wg_uapi_peer_set {
 	uint8_t public_key[WG_UAPI_KEY_LEN];
-	bool remove;
+	bool remove;                      /**< remove it; nothing else is set */
+	/** Skip this entry if the peer does not exist by then. */
 	bool update_only;
 	bool has_psk;                     /**< all zero: clear it */
 	uint8_t psk[WG_UAPI_KEY_LEN];
@@ -84,13 +93,16 @@ struct wg_uapi_peer_set {
 
 struct wg_uapi_set {
 	bool has_private_key;             /**< all zero: remove it */
-	uint8_t private_key[WG_UAPI_KEY_LEN];
+	uint8_t private_key[WG_UAPI_KEY_LEN];   /**< clamped, as wg-go does */
 	bool has_listen_port;
 	uint16_t listen_port;
 	bool has_fwmark;
 	uint32_t fwmark;
 	bool replace_peers;
-	struct wg_uapi_peer_set *peers;   /**< in the order given */
+	/** One entry per public_key line, in the order given: a key may come
+	 * twice. Apply them in order, each seeing what those before did, as
+	 * wireguard-go applies the lines one by one. */
+	struct wg_uapi_peer_set *peers;
 	unsigned int npeers;
 };
 
@@ -103,7 +115,8 @@ struct wg_uapi_set {
  * @return 0 with *out to free with wg_uapi_set_free(); -EINVAL for a bad
  *   key or value (unknown key, a key not 64 hex digits, a bad endpoint,
  *   prefix, port or number, a peer key before any public_key=...),
- *   -EPROTO for protocol_version other than 1, -ENOMEM.
+ *   -EPROTO for protocol_version other than 1 or a line that is not
+ *   key=value (wireguard-go's IpcErrorProtocol), -ENOMEM.
  */
 int wg_uapi_set_parse(const char *body, size_t len, struct wg_uapi_set **out,
 		      char *err, size_t errlen);
