@@ -551,10 +551,9 @@ k_allowed_ip(struct wg_uapi_parser *p, const char *v)
 static int
 k_protocol_version(struct wg_uapi_parser *p, const char *v)
 {
-	/* wireguard-go compares the text with "1" and answers -EINVAL; the
-	 * header asks for -EPROTO. */
+	/* wireguard-go compares the text with "1" and answers -EINVAL. */
 	if (strcmp(v, "1") != 0)
-		return fail(p, -EPROTO, "protocol_version %s not supported"
+		return fail(p, -EINVAL, "protocol_version %s not supported"
 			    " (only 1)", shown(p, v, strlen(v)));
 	return 0;
 }

@@ -114,8 +114,8 @@ struct wg_uapi_set {
  * @param err  a message naming the line at fault (may be NULL)
  * @return 0 with *out to free with wg_uapi_set_free(); -EINVAL for a bad
  *   key or value (unknown key, a key not 64 hex digits, a bad endpoint,
- *   prefix, port or number, a peer key before any public_key=...),
- *   -EPROTO for protocol_version other than 1 or a line that is not
+ *   prefix, port or number, a peer key before any public_key=...,
+ *   protocol_version other than 1), -EPROTO for a line that is not
  *   key=value (wireguard-go's IpcErrorProtocol), -ENOMEM.
  */
 int wg_uapi_set_parse(const char *body, size_t len, struct wg_uapi_set **out,
