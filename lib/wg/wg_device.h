@@ -186,7 +186,8 @@ enum wg_drop_reason wg_data_accept(struct wg_device *dev,
 /*
  * The same last step cut in pieces, for a data path whose workers run on
  * other threads than the control plane: workers check the replay window
- * (one writer per keypair) and tell the control thread what happened,
+ * (any number of workers at once: it is lock-free) and tell the control
+ * thread what happened,
  * which then confirms a waiting keypair and runs the timer events.
  */
 enum wg_drop_reason wg_data_check_replay(struct wg_keypair *kp,

@@ -4,28 +4,40 @@
 
 /**
  * @file
- * Sliding-window replay protection for transport counters (RFC 6479).
+ * Sliding-window replay protection for transport counters (RFC 6479),
+ * lock-free: any number of threads may check and peek one window at once.
  *
- * A ring of 64-bit words: the window slides by clearing whole words, so a
- * check costs O(1) amortised at any window size. Redundant multi-path
- * delivery needs windows far larger than WireGuard's 8,128 counters: copies
- * arriving over a slower path are still accepted while their counter is
- * inside the window.
+ * Redundant multi-path delivery needs windows far larger than WireGuard's
+ * 8,128 counters (copies arriving over a slower path are still judged
+ * while their counter is inside the window), and its copies of one packet
+ * reach different workers, which check the same keypair concurrently.
  *
- * One writer per window: the caller serialises updates of one keypair.
+ * A ring of 64-bit slots, each one atomic word: the bitmap of a block of
+ * WG_REPLAY_BLOCK consecutive counters and a tag naming which block, so a
+ * slot is recycled by the CAS that marks its first counter and the window
+ * slides without clearing anything: every check costs O(1), at any window
+ * size and whatever the jump. wg_replay.c argues why no counter is ever
+ * accepted twice.
  *
- * Costs: the ring is rounded up to a power of two words, so a window of
- * 8192 counters takes 2 KiB and judges 16,320; 1,048,576 takes 256 KiB per
- * keypair. A counter that jumps past the whole ring clears every word
- * once (microseconds at 1M): O(1) amortised over how far counters
- * advance, and only an authenticated sender can make them advance.
+ * Judged are the counters with next - counter <= window, next one past
+ * the highest accepted, window the one asked for (at least 64): exactly,
+ * where the former ring judged its rounded-up size.
+ *
+ * Costs: the ring is a power of two slots holding at least the window
+ * and one block more; as the former 64-bit bitmap ring at power-of-two
+ * windows, a window of 8192 counters takes 2 KiB, 1,048,576 take 256 KiB,
+ * 2^24 take 4 MiB, per keypair.
  */
 
-#include <stdint.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define WG_REPLAY_DEFAULT_WINDOW 8192
 #define WG_REPLAY_MAX_WINDOW (1U << 24)
+
+/** Counters per slot; the other 64 - 36 bits of a slot are its tag. */
+#define WG_REPLAY_BLOCK 36
 
 enum wg_replay_verdict {
 	WG_REPLAY_OK = 0,        /**< new counter, now marked as seen */
@@ -35,10 +47,12 @@ enum wg_replay_verdict {
 };
 
 struct wg_replay {
-	uint64_t next;      /**< one past the highest counter accepted */
-	uint32_t nwords;    /**< power of two */
-	uint32_t window;    /**< counters guaranteed to be judged: (nwords-1)*64 */
-	uint64_t bitmap[];
+	_Atomic uint64_t head;   /**< one past the newest block admitted */
+	uint32_t nslots;         /**< power of two */
+	uint32_t shift;          /**< log2(nslots) */
+	uint32_t window;         /**< judged: next - counter <= window,
+				      next one past the highest accepted */
+	_Atomic uint64_t slot[]; /**< tag << WG_REPLAY_BLOCK | bitmap */
 };
 
 /**
@@ -47,18 +61,27 @@ struct wg_replay {
  */
 size_t wg_replay_size(uint32_t window);
 
-/** Initialise storage of wg_replay_size(window) bytes. */
+/**
+ * Initialise storage of wg_replay_size(window) bytes, before the window
+ * is shared with other threads.
+ */
 void wg_replay_init(struct wg_replay *r, uint32_t window);
 
 /**
  * Would counter be accepted? Changes nothing, so it may be asked of any
  * packet before it is authenticated: a copy the window has already seen
- * (redundant paths) need not be decrypted.
+ * (redundant paths) need not be decrypted. Under concurrent checks the
+ * answer may be overtaken, never wrong about the past: DUPLICATE and
+ * TOO_OLD stay true.
  */
 enum wg_replay_verdict wg_replay_peek(const struct wg_replay *r,
 				      uint64_t counter);
 
-/** Judge counter; only an authenticated packet's counter may be given. */
+/**
+ * Judge counter; only an authenticated packet's counter may be given.
+ * Safe from any number of threads at once: of all the checks of one
+ * counter, at most one returns WG_REPLAY_OK.
+ */
 enum wg_replay_verdict wg_replay_check(struct wg_replay *r, uint64_t counter);
 
 #endif /* WG_REPLAY_H */
