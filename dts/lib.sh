@@ -1040,3 +1040,67 @@ dts_check_wggo_log() {
 		dts_fail "wireguard-go rejected $n message(s)"
 	fi
 }
+
+# ------------------------------------------- a second uplink, and loss
+# (appended for multipath.sh, failover.sh and duplex.sh)
+#
+#   $DTS_NS_D                                 $DTS_NS_G
+#   $DTS_VETH_D2 (no kernel address) <------> $DTS_VETH_G2 198.51.100.2/24
+#
+# dpdk-wg's second uplink: net_af_packet1 on $DTS_VETH_D2, address
+# $DTS_OUT4_D2 (dpdk-wg's own). Created in the namespaces directly, so
+# nothing is left in the root namespace if the test dies half-way.
+
+DTS_VETH_D2=dtsm$DTS_ID
+DTS_VETH_G2=dtsn$DTS_ID
+DTS_OUT4_D2=198.51.100.1
+DTS_OUT4_G2=198.51.100.2
+
+# dts_veth NS_A IF_A NS_B IF_B: a veth pair between two namespaces, both
+# ends up, transmit checksum offload off (see dts_net_setup), IPv6 off.
+dts_veth() {
+	local nsa=$1 ifa=$2 nsb=$3 ifb=$4
+	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" ||
+		dts_fail "veth $ifa-$ifb"
+	ip netns exec "$nsa" python3 "$DTS_WORK/dts.py" tx-csum-off "$ifa" ||
+		dts_fail "tx checksum offload off on $ifa"
+	ip netns exec "$nsb" python3 "$DTS_WORK/dts.py" tx-csum-off "$ifb" ||
+		dts_fail "tx checksum offload off on $ifb"
+	ip netns exec "$nsa" sysctl -qw "net.ipv6.conf.$ifa.disable_ipv6=1" >/dev/null
+	ip netns exec "$nsb" sysctl -qw "net.ipv6.conf.$ifb.disable_ipv6=1" >/dev/null
+	ip -n "$nsa" link set "$ifa" up || dts_fail "$ifa up"
+	ip -n "$nsb" link set "$ifb" up || dts_fail "$ifb up"
+}
+
+# dts_uplink2_setup: the second veth pair; DTS_EAL_EXTRA gets its --vdev
+# (net_af_packet1) for dts_start_dpdk_wg.
+dts_uplink2_setup() {
+	dts_veth "$DTS_NS_D" "$DTS_VETH_D2" "$DTS_NS_G" "$DTS_VETH_G2"
+	ip -n "$DTS_NS_G" addr add "$DTS_OUT4_G2/24" dev "$DTS_VETH_G2" ||
+		dts_fail "address $DTS_OUT4_G2"
+	DTS_EAL_EXTRA+=("--vdev=net_af_packet1,iface=$DTS_VETH_D2,qpairs=${DTS_QPAIRS:-1}")
+}
+
+# dts_loss NS IFACE PERCENT [HOOK]: drop PERCENT % (random, independent
+# of any other rule) of the frames on IFACE in NS, ARP included
+# (nftables, netdev family). HOOK ingress (default): what arrives on
+# IFACE, before the kernel's stack or a bridge sees it (af_packet sockets
+# on IFACE itself still see it); egress: what leaves by IFACE, from the
+# stack, a bridge or an af_packet socket (whose send then fails with
+# ENOBUFS). 100 drops all, 0 removes the rule. Needs nft (callers skip
+# without it).
+dts_loss() {
+	local ns=$1 ifc=$2 pct=$3 hook=${4:-ingress} t=dts_loss_$2
+	ip netns exec "$ns" nft delete table netdev "$t" 2>/dev/null
+	[ "$pct" = 0 ] && return 0
+	local rule="numgen random mod 100 < $pct drop"
+	[ "$pct" -ge 100 ] && rule=drop
+	ip netns exec "$ns" nft -f - <<-EOT || dts_fail "nft loss on $ifc in $ns"
+	table netdev $t {
+		chain loss {
+			type filter hook $hook device "$ifc" priority 0;
+			$rule
+		}
+	}
+	EOT
+}

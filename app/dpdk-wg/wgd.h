@@ -196,6 +196,7 @@ struct wgd_peer {
 		uint64_t unanswered_ns;       /**< data sent, nothing back since */
 		uint64_t up_since_ns;         /**< live since; 0: not live */
 		uint64_t hold_until_ns;       /**< not preferred before */
+		uint64_t probe_sent_ns;       /**< unanswered probe, or 0 */
 		unsigned int failures;        /**< died while active */
 	} health[WGD_MAX_PATHS];
 	int active;                           /**< failover: data path, -1 */

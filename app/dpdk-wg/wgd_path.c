@@ -196,6 +196,17 @@ best_path(const struct wgd_peer *p, const struct wgd_pathset *ps, int skip,
 	return best;
 }
 
+/* A path must prove itself again: from its next answer on, it has to
+ * stay answering for FailbackHold before data returns to it. */
+static void
+health_forget(struct wgd_path_health *h)
+{
+	h->last_rx_ns = 0;
+	h->up_since_ns = 0;
+	h->unanswered_ns = 0;
+	h->probe_sent_ns = 0;
+}
+
 static uint64_t
 real_ns(void)
 {
@@ -232,9 +243,10 @@ active_lost(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 
 	ah->failures++;
 	ah->hold_until_ns = now + (hold << shift);
-	ah->last_rx_ns = 0;
-	ah->up_since_ns = 0;
-	ah->unanswered_ns = 0;
+	health_forget(ah);
+	WGD_LOG(NOTICE, "peer %u: path %s held down %.1f s (failure %u)",
+		p->id, wgd.uplinks[p->cand[lost].uplink].conf->name,
+		(double)(hold << shift) / 1e9, ah->failures);
 	to = best_path(p, ps, lost, now);
 	if (to < 0)
 		to = best_path(p, ps, lost, 0);
@@ -342,8 +354,20 @@ wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 {
 	int i = cand_find(p, uplink, src);
 
-	if (i >= 0)
+	if (i >= 0) {
 		p->health[i].last_rx_ns = real_ns();
+		p->health[i].probe_sent_ns = 0;
+	}
+}
+
+/* How long a probe may go unanswered before its path counts as down:
+ * a handshake's round trip, with room for a loaded peer. */
+static uint64_t
+probe_timeout(const struct wgd_peer *p)
+{
+	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
+
+	return RTE_MIN(interval / 2, (uint64_t)WG_NS_PER_SEC);
 }
 
 /* Packets received and data packets sent on slot i, over the lcores:
@@ -383,11 +407,18 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 		if (rx != h->rx_pkts) {
 			h->last_rx_ns = now;
 			h->unanswered_ns = 0;
+			h->probe_sent_ns = 0;
 		} else if (tx != h->tx_pkts && h->unanswered_ns == 0) {
 			h->unanswered_ns = now;
 		}
 		h->rx_pkts = rx;
 		h->tx_pkts = tx;
+		/* An unanswered probe: the path is down now, however
+		 * recently it answered before, so that a short outage
+		 * restarts its FailbackHold. */
+		if (h->probe_sent_ns != 0 &&
+		    now - h->probe_sent_ns > probe_timeout(p))
+			health_forget(h);
 		if ((int)i == p->active)
 			live = h->last_rx_ns != 0 && (h->unanswered_ns == 0 ||
 				now - h->unanswered_ns < interval * 3 / 10);
@@ -408,6 +439,64 @@ switch_active(struct wgd_peer *p, int to, uint64_t now)
 		return;
 	set_active(p, to, now);
 	wgd_peer_update_path(p, -1, NULL);
+}
+
+static void
+probe_send(struct wgd_peer *p, int i, uint64_t now)
+{
+	struct wgd_path_health *h = &p->health[i];
+
+	if (h->probe_sent_ns == 0)
+		h->probe_sent_ns = now;
+	p->probe_slot = i;
+	wg_peer_send_probe(p->core);
+	p->probe_slot = -1;
+}
+
+/* The preferred path data would go back to, if it is not active. */
+static int
+failback_candidate(const struct wgd_peer *p, const struct wgd_pathset *ps)
+{
+	int best = best_path(p, ps, -1, 0);
+
+	if (best < 0 || best == p->active || p->active < 0 ||
+	    path_priority(&ps->path[best]) >=
+	    path_priority(&ps->path[p->active]))
+		return -1;
+	return best;
+}
+
+/*
+ * Probes are handshakes sent over one path, one at a time (a new
+ * initiation replaces the one in flight, whose answer would then be
+ * refused). A path data may go back to is asked four times per interval,
+ * so that an outage shorter than FailbackHold is seen and restarts it;
+ * the others take turns once per interval, twice while down.
+ */
+static void
+probe_next(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
+{
+	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
+	int cand = failback_candidate(p, ps);
+
+	if (now < p->next_probe_ns)
+		return;
+	if (cand >= 0 && p->probe_rr++ % 4 != 3) {
+		p->next_probe_ns = now + interval / 4;
+		probe_send(p, cand, now);
+		return;
+	}
+	p->next_probe_ns = now + interval;
+	for (unsigned int n = 0; n < ps->nb_paths; n++) {
+		int i = (int)(p->probe_rr++ % ps->nb_paths);
+
+		if (i == p->active || !ps->path[i].resolved)
+			continue;
+		if (p->health[i].up_since_ns == 0)
+			p->next_probe_ns = now + interval / 2;
+		probe_send(p, i, now);
+		return;
+	}
 }
 
 static void
@@ -445,23 +534,7 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 	    now - p->health[best].up_since_ns >= hold)
 		switch_active(p, best, now);
 
-	/* Probe the next path that does not carry data; a path that is
-	 * down is asked twice as often, so a recovery is seen early. */
-	if (now >= p->next_probe_ns) {
-		p->next_probe_ns = now + interval;
-		for (unsigned int n = 0; n < ps->nb_paths; n++) {
-			int i = (int)(p->probe_rr++ % ps->nb_paths);
-
-			if (i == p->active || !ps->path[i].resolved)
-				continue;
-			if (p->health[i].up_since_ns == 0)
-				p->next_probe_ns = now + interval / 2;
-			p->probe_slot = i;
-			wg_peer_send_probe(p->core);
-			p->probe_slot = -1;
-			break;
-		}
-	}
+	probe_next(p, ps, now);
 }
 
 int
@@ -473,6 +546,18 @@ wgd_uplink_by_name(const char *name)
 	return -1;
 }
 
+/* Paths over an uplink whose state changed must prove themselves again. */
+static void
+uplink_health_forget(unsigned int uplink)
+{
+	struct wgd_peer *p;
+
+	WGD_FOREACH_PEER(p)
+		for (unsigned int i = 0; i < p->nb_cand; i++)
+			if (p->cand[i].uplink == uplink)
+				health_forget(&p->health[i]);
+}
+
 void
 wgd_uplink_set_admin(unsigned int uplink, bool up)
 {
@@ -481,6 +566,7 @@ wgd_uplink_set_admin(unsigned int uplink, bool up)
 	if (u->admin_down == !up)
 		return;
 	u->admin_down = !up;
+	uplink_health_forget(uplink);
 	WGD_LOG(NOTICE, "uplink %s set %s", u->conf->name, up ? "up" : "down");
 	wgd_paths_refresh();
 }
@@ -506,6 +592,7 @@ uplinks_link_tick(uint64_t now)
 			continue;
 		u->link_down = down;
 		changed = true;
+		uplink_health_forget(i);
 		WGD_LOG(NOTICE, "uplink %s link %s", u->conf->name,
 			down ? "down" : "up");
 	}
