@@ -7,7 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/ipv6.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,44 +35,59 @@ ifreq_ioctl(int family, unsigned long req, struct ifreq *ifr)
 	return ret;
 }
 
+/*
+ * Add an address (rtnetlink RTM_NEWADDR, as `ip addr add` does): the
+ * SIOCSIFADDR ioctl would replace the interface's IPv4 address, and an
+ * interface may have several.
+ */
 static int
-set_ipv4(const char *ifname, const struct wg_conf_prefix *p)
+addr_add(const char *ifname, const struct wg_conf_prefix *p)
 {
-	struct sockaddr_in *sin;
-	struct ifreq ifr;
-	uint32_t mask;
-	int ret;
+	size_t alen = p->family == WG_AF_INET ? 4 : 16;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		char attrs[2 * RTA_SPACE(16)];
+	} req;
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	struct rtattr *rta;
+	int fd, ret;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	sin->sin_family = AF_INET;
-	memcpy(&sin->sin_addr, p->addr, 4);
-	ret = ifreq_ioctl(AF_INET, SIOCSIFADDR, &ifr);
-	if (ret != 0)
-		return ret;
-	mask = p->len == 0 ? 0 : htonl(~0U << (32 - p->len));
-	memcpy(&sin->sin_addr, &mask, 4);
-	return ifreq_ioctl(AF_INET, SIOCSIFNETMASK, &ifr);
-}
-
-static int
-set_ipv6(const char *ifname, const struct wg_conf_prefix *p)
-{
-	struct in6_ifreq ifr6;
-	int fd, ret = 0;
-
-	memset(&ifr6, 0, sizeof(ifr6));
-	memcpy(&ifr6.ifr6_addr, p->addr, 16);
-	ifr6.ifr6_prefixlen = p->len;
-	ifr6.ifr6_ifindex = (int)if_nametoindex(ifname);
-	if (ifr6.ifr6_ifindex == 0)
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_type = RTM_NEWADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			     NLM_F_EXCL;
+	req.nh.nlmsg_seq = 1;
+	req.ifa.ifa_family = p->family == WG_AF_INET ? AF_INET : AF_INET6;
+	req.ifa.ifa_prefixlen = p->len;
+	req.ifa.ifa_index = if_nametoindex(ifname);
+	if (req.ifa.ifa_index == 0)
 		return -ENODEV;
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* IFA_LOCAL is the address; IFA_ADDRESS the same on a non
+	 * point-to-point link, which makes the kernel add the prefix route. */
+	rta = (struct rtattr *)req.attrs;
+	for (unsigned short type = IFA_ADDRESS; type <= IFA_LOCAL; type++) {
+		rta->rta_type = type;
+		rta->rta_len = (unsigned short)RTA_LENGTH(alen);
+		memcpy(RTA_DATA(rta), p->addr, alen);
+		rta = (struct rtattr *)((char *)rta + RTA_SPACE(alen));
+	}
+	req.nh.nlmsg_len = (uint32_t)((char *)rta - (char *)&req);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, SIOCSIFADDR, &ifr6) < 0)
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
 		ret = -errno;
+	else if (recv(fd, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack))
+		ret = -EIO;
+	else
+		ret = ack.nh.nlmsg_type == NLMSG_ERROR ? ack.err.error : -EIO;
 	close(fd);
 	return ret;
 }
@@ -122,8 +138,7 @@ wgd_tun_create(void)
 		const struct wg_conf_prefix *p = &conf->addrs[i];
 		char text[WG_CONF_PREFIX_STRLEN];
 
-		ret = p->family == WG_AF_INET ? set_ipv4(wgd.name, p) :
-						 set_ipv6(wgd.name, p);
+		ret = addr_add(wgd.name, p);
 		if (ret != 0) {
 			fprintf(stderr, "dpdk-wg: cannot add %s to %s: %s\n",
 				wg_conf_format_prefix(p, text, sizeof(text)),

@@ -26,7 +26,8 @@
 #include "wg_uapi.h"
 #include "wgd.h"
 
-#define UAPI_MAX_CLIENTS 16
+#define UAPI_MAX_CLIENTS 32
+#define UAPI_BACKLOG 128
 #define UAPI_IDLE_NS (10 * WG_NS_PER_SEC)
 #define UAPI_READ_CHUNK 4096
 
@@ -464,14 +465,22 @@ out:
 /* ---- sockets ---- */
 
 static void
-client_close(struct uapi_client *c)
+out_drop(struct uapi_client *c)
 {
-	close(c->fd);
-	wg_uapi_conn_fini(&c->in);
 	if (c->out != NULL) {
 		wg_memzero(c->out, c->out_len);
 		free(c->out);
 	}
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+}
+
+static void
+client_close(struct uapi_client *c)
+{
+	close(c->fd);
+	wg_uapi_conn_fini(&c->in);
+	out_drop(c);
 	*c = clients[--nb_clients];
 	memset(&clients[nb_clients], 0, sizeof(clients[nb_clients]));
 }
@@ -566,18 +575,15 @@ client_write(struct uapi_client *c)
 	n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 		 MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		c->out_off = c->out_len;
+		/* Gone before its answer: nothing more to write. */
+		out_drop(c);
 		c->closing = true;
 		return;
 	}
 	if (n > 0)
 		c->out_off += (size_t)n;
-	if (c->out_off == c->out_len) {
-		wg_memzero(c->out, c->out_len);
-		free(c->out);
-		c->out = NULL;
-		c->out_len = c->out_off = 0;
-	}
+	if (c->out_off == c->out_len)
+		out_drop(c);
 }
 
 static void
@@ -585,13 +591,11 @@ accept_clients(void)
 {
 	int fd;
 
-	while ((fd = accept4(listen_fd, NULL, NULL,
+	/* When all slots are busy, new clients wait in the listen backlog
+	 * until one is free (or, past the backlog, are refused). */
+	while (nb_clients < UAPI_MAX_CLIENTS &&
+	       (fd = accept4(listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (nb_clients == UAPI_MAX_CLIENTS) {
-			/* Busy: the client sees the connection close. */
-			close(fd);
-			continue;
-		}
 		clients[nb_clients].fd = fd;
 		clients[nb_clients].last_ns = real_ns();
 		wg_uapi_conn_init(&clients[nb_clients].in);
@@ -684,7 +688,7 @@ wgd_uapi_init(void)
 	old_mask = umask(0077);
 	ret = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
-	if (ret != 0 || chmod(sock_path, 0600) != 0 || listen(listen_fd, 16))
+	if (ret != 0 || chmod(sock_path, 0600) != 0 || listen(listen_fd, UAPI_BACKLOG))
 		goto fail;
 	printf("%s: UAPI socket %s\n", wgd.name, sock_path);
 	return 0;

@@ -613,8 +613,9 @@ parse_line(struct wg_uapi_parser *p, const char *s, size_t len, char *value)
 		return fail(p, -EINVAL, "NUL byte in line");
 	/* wireguard-go: IpcErrorProtocol for a line it cannot split. */
 	if (eq == NULL)
-		return fail(p, -EPROTO, "expected key=value, got '%s'",
-			    shown(p, s, len));
+		/* Not echoed: it may be a key with its '=' lost. */
+		return fail(p, -EPROTO, "expected key=value (%zu bytes)",
+			    len);
 	klen = (size_t)(eq - s);
 	vlen = len - klen - 1;
 	k = find_key(s, klen);
