@@ -17,6 +17,10 @@
 extern const struct wg_aead_driver wg_aead_ipsec_mb_driver;
 #endif
 extern const struct wg_aead_driver wg_aead_sodium_driver;
+#ifdef WG_AEAD_HAVE_MB
+extern const struct wg_aead_driver wg_aead_avx512_mb_driver;
+extern const struct wg_aead_driver wg_aead_avx2_mb_driver;
+#endif
 
 /* In order of preference: the first one that probes is the default. */
 static const struct wg_aead_driver *const wg_aead_drivers[] = {
@@ -24,6 +28,15 @@ static const struct wg_aead_driver *const wg_aead_drivers[] = {
 	&wg_aead_ipsec_mb_driver,
 #endif
 	&wg_aead_sodium_driver,
+#ifdef WG_AEAD_HAVE_MB
+	/*
+	 * After sodium, which always probes, so never the default: the
+	 * multi-lane backends are used only when asked for by name (or
+	 * WG_AEAD_DRIVER), until a per-burst policy decides otherwise.
+	 */
+	&wg_aead_avx512_mb_driver,
+	&wg_aead_avx2_mb_driver,
+#endif
 	NULL,
 };
 

@@ -8,6 +8,9 @@
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 #include "wg_aead_ipsec_mb.h"
 #endif
+#ifdef WG_AEAD_HAVE_MB
+#include "wg_aead_mb.h"
+#endif
 
 #include "aead_test.h"
 
@@ -69,10 +72,32 @@ backend_add(const struct wg_aead_driver *drv, struct wg_aead_ctx *ctx,
 		 drv->ctx_arch(ctx));
 }
 
-/* One driver: for ipsec_mb every code path, else its default context. */
+/*
+ * One driver: for ipsec_mb every code path; for the multi-lane drivers
+ * (avx512_mb, avx2_mb) every code path twice, with the automatic policy
+ * and with every op in lanes (so that no length can escape the kernels
+ * through the fallback); else its default context.
+ */
 static void
 driver_add(const struct wg_aead_driver *drv)
 {
+#ifdef WG_AEAD_HAVE_MB
+	if (wg_aead_mb_arch_list(drv->name) != NULL) {
+		const char *const *a;
+		char what[64];
+
+		for (a = wg_aead_mb_arch_list(drv->name); *a != NULL; a++) {
+			backend_add(drv, drv->probe() ?
+				    wg_aead_mb_ctx_create_arch(*a,
+					WG_AEAD_MB_AUTO) : NULL, *a);
+			snprintf(what, sizeof(what), "%s+lanes", *a);
+			backend_add(drv, drv->probe() ?
+				    wg_aead_mb_ctx_create_arch(*a,
+					WG_AEAD_MB_LANES) : NULL, what);
+		}
+		return;
+	}
+#endif
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 	if (strcmp(drv->name, "ipsec_mb") == 0) {
 		const char *const *a;

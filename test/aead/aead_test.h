@@ -5,8 +5,9 @@
 /*
  * Helpers shared by the wg_aead unit tests: a CHECK macro that counts
  * checks and failures, the summary line, and the list of backend
- * contexts under test (every driver that runs here, and for ipsec_mb
- * every code path this CPU runs).
+ * contexts under test (every driver that runs here; for ipsec_mb every
+ * code path this CPU runs, for avx512_mb and avx2_mb every code path with
+ * the automatic lane policy and with every op forced into lanes).
  */
 
 #include "wg_aead.h"
@@ -36,7 +37,7 @@ int aead_test_done(const char *what);
 
 /* ---- backends under test ---- */
 
-#define MAX_BACKENDS 8
+#define MAX_BACKENDS 16
 
 struct backend {
 	char label[32];              /**< "<driver>/<arch>" */
@@ -48,10 +49,11 @@ extern struct backend backends[MAX_BACKENDS];
 extern unsigned int nb_backends;
 
 /**
- * Open a context on every backend that runs here, and for ipsec_mb one
- * on every code path this CPU runs, printing "SKIP" for the rest. They
- * come in driver-list order, except that the driver named first (if not
- * NULL) comes before all others.
+ * Open a context on every backend that runs here, and for ipsec_mb,
+ * avx512_mb and avx2_mb one on every code path this CPU runs (see driver_add() in
+ * aead_test.c), printing "SKIP" for the rest. They come in driver-list
+ * order, except that the driver named first (if not NULL) comes before
+ * all others.
  */
 void backends_open(const char *first);
 void backends_close(void);

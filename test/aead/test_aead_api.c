@@ -10,6 +10,11 @@
  *   an unknown name gives NULL rather than a silent substitute;
  * - ipsec_mb honours WG_AEAD_IPSEC_MB_ARCH and refuses unknown paths,
  *   and an op the library refuses fails alone;
+ * - avx512_mb and avx2_mb (when built) are listed but are not the
+ *   default, probe as the CPU's AVX-512 F/BW/VL (AVX2) say, refuse
+ *   unknown paths and policies, label their contexts by path and policy,
+ *   and make an op without key, tag or data fail alone; avx512_mb honours
+ *   WG_AEAD_AVX512_ARCH;
  * - contexts are independent: several threads sealing at once, each with
  *   its own context, get the same bytes as a lone reference.
  */
@@ -23,6 +28,9 @@
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 #include "wg_aead_ipsec_mb.h"
 #endif
+#ifdef WG_AEAD_HAVE_MB
+#include "wg_aead_mb.h"
+#endif
 
 #include "aead_test.h"
 
@@ -30,7 +38,7 @@ static void
 test_list(void)
 {
 	const struct wg_aead_driver *const *d, *const *e;
-	int have_sodium = 0, have_ipsec_mb = 0;
+	int have_sodium = 0, have_ipsec_mb = 0, have_mb = 0;
 
 	for (d = wg_aead_driver_list(); *d != NULL; d++) {
 		const struct wg_aead_driver *drv = *d;
@@ -39,13 +47,18 @@ test_list(void)
 		      drv->ctx_create != NULL && drv->ctx_free != NULL &&
 		      drv->ctx_arch != NULL && drv->seal != NULL &&
 		      drv->open != NULL, "driver with a missing callback");
+		if (drv->name == NULL)
+			continue;
 		for (e = wg_aead_driver_list(); e != d; e++)
-			CHECK(strcmp((*e)->name, drv->name) != 0,
+			CHECK((*e)->name == NULL ||
+			      strcmp((*e)->name, drv->name) != 0,
 			      "driver %s listed twice", drv->name);
 		CHECK(wg_aead_driver_find(drv->name) ==
 		      (drv->probe() ? drv : NULL), "find(\"%s\")", drv->name);
 		have_sodium |= strcmp(drv->name, "sodium") == 0;
 		have_ipsec_mb |= strcmp(drv->name, "ipsec_mb") == 0;
+		have_mb += strcmp(drv->name, "avx512_mb") == 0 ||
+			strcmp(drv->name, "avx2_mb") == 0;
 		printf("driver %s: %s\n", drv->name,
 		       drv->probe() ? "runs here" : "cannot run here");
 	}
@@ -54,6 +67,11 @@ test_list(void)
 	CHECK(have_ipsec_mb, "ipsec_mb not compiled in");
 #else
 	(void)have_ipsec_mb;
+#endif
+#ifdef WG_AEAD_HAVE_MB
+	CHECK(have_mb == 2, "avx512_mb or avx2_mb not compiled in");
+#else
+	(void)have_mb;
 #endif
 	CHECK(wg_aead_driver_find("no-such-driver") == NULL, "unknown name");
 }
@@ -177,6 +195,159 @@ test_ipsec_mb_bad_op(void)
 #endif
 }
 
+#ifdef WG_AEAD_HAVE_MB
+/* What the drivers' probe() must say. */
+static bool
+cpu_has(const char *driver)
+{
+	__builtin_cpu_init();
+	if (strcmp(driver, "avx2_mb") == 0)
+		return __builtin_cpu_supports("avx2");
+	return __builtin_cpu_supports("avx512f") &&
+		__builtin_cpu_supports("avx512bw") &&
+		__builtin_cpu_supports("avx512vl");
+}
+#endif
+
+static void
+test_mb_arch(const char *name)
+{
+#ifdef WG_AEAD_HAVE_MB
+	const struct wg_aead_driver *drv = wg_aead_driver_find(name);
+	const char *const *a;
+	struct wg_aead_ctx *ctx, *direct;
+	char want[64];
+
+	CHECK((drv != NULL) == cpu_has(name),
+	      "%s probe disagrees with the CPU", name);
+	unsetenv("WG_AEAD_DRIVER");
+	CHECK(wg_aead_driver_find(NULL) != drv || drv == NULL,
+	      "%s became the default backend", name);
+	CHECK(wg_aead_mb_arch_list(name) != NULL, "%s has no paths", name);
+	if (drv == NULL) {
+		printf("SKIP %s arch selection: backend cannot run\n", name);
+		return;
+	}
+	CHECK(wg_aead_mb_ctx_create_arch("no-such-arch",
+					 WG_AEAD_MB_AUTO) == NULL,
+	      "unknown arch accepted");
+	CHECK(wg_aead_mb_ctx_create_arch(NULL,
+		(enum wg_aead_mb_policy)42) == NULL,
+	      "unknown policy accepted");
+
+	/* The default is the first (best) path that can be created. */
+	for (a = wg_aead_mb_arch_list(name); *a != NULL; a++) {
+		ctx = wg_aead_mb_ctx_create_arch(*a, WG_AEAD_MB_AUTO);
+		drv->ctx_free(ctx);
+		if (ctx != NULL)
+			break;
+	}
+	ctx = drv->ctx_create();
+	CHECK(ctx != NULL && *a != NULL && strcmp(drv->ctx_arch(ctx), *a) == 0,
+	      "%s ctx_create did not pick the best path %s", name,
+	      *a ? *a : "-");
+	if (ctx != NULL)
+		printf("%s default arch: %s\n", name, drv->ctx_arch(ctx));
+	drv->ctx_free(ctx);
+
+	for (a = wg_aead_mb_arch_list(name); *a != NULL; a++) {
+		direct = wg_aead_mb_ctx_create_arch(*a, WG_AEAD_MB_LANES);
+		snprintf(want, sizeof(want), "%s+lanes", *a);
+		CHECK(direct == NULL || strcmp(drv->ctx_arch(direct), want) == 0,
+		      "lanes context labelled %s", drv->ctx_arch(direct));
+		drv->ctx_free(direct);
+		if (strcmp(name, "avx512_mb") != 0)
+			continue;
+		direct = wg_aead_mb_ctx_create_arch(*a, WG_AEAD_MB_AUTO);
+		setenv("WG_AEAD_AVX512_ARCH", *a, 1);
+		ctx = drv->ctx_create();
+		CHECK((ctx == NULL) == (direct == NULL),
+		      "WG_AEAD_AVX512_ARCH=%s disagrees with create_arch", *a);
+		CHECK(ctx == NULL || strcmp(drv->ctx_arch(ctx), *a) == 0,
+		      "WG_AEAD_AVX512_ARCH=%s gave %s", *a,
+		      ctx != NULL ? drv->ctx_arch(ctx) : "-");
+		drv->ctx_free(ctx);
+		drv->ctx_free(direct);
+	}
+	if (strcmp(name, "avx512_mb") == 0) {
+		setenv("WG_AEAD_AVX512_ARCH", "avx2", 1);
+		CHECK(drv->ctx_create() == NULL,
+		      "WG_AEAD_AVX512_ARCH=avx2 gave an avx512_mb context");
+		setenv("WG_AEAD_AVX512_ARCH", "no-such-arch", 1);
+		CHECK(drv->ctx_create() == NULL, "WG_AEAD_AVX512_ARCH="
+		      "no-such-arch gave a context");
+		unsetenv("WG_AEAD_AVX512_ARCH");
+	}
+#else
+	(void)name;
+#endif
+}
+
+/*
+ * An op that no backend could process (no key, no tag, or no data for a
+ * non-zero length) fails alone in the multi-lane drivers, under every
+ * policy, and is not touched; its neighbours go through the lanes or the
+ * fallback.
+ */
+static void
+test_mb_bad_op(const char *name)
+{
+#ifdef WG_AEAD_HAVE_MB
+	static const enum wg_aead_mb_policy pol[] = {
+		WG_AEAD_MB_AUTO, WG_AEAD_MB_LANES, WG_AEAD_MB_FALLBACK,
+	};
+	const struct wg_aead_driver *drv = wg_aead_driver_find(name);
+	uint8_t key[WG_AEAD_KEY_LEN] = { 1 }, data[5][64];
+	uint8_t tag[5][WG_AEAD_TAG_LEN];
+	struct wg_aead_op ops[5];
+	struct wg_aead_ctx *ctx;
+	unsigned int i, p, good;
+
+	if (drv == NULL) {
+		printf("SKIP %s bad op: backend cannot run\n", name);
+		return;
+	}
+	for (p = 0; p < sizeof(pol) / sizeof(pol[0]); p++) {
+		ctx = wg_aead_mb_ctx_create_arch(wg_aead_mb_arch_list(name)[0],
+						 pol[p]);
+		if (ctx == NULL && wg_aead_mb_arch_list(name)[1] != NULL)
+			/* e.g. no IFMA: the next path */
+			ctx = wg_aead_mb_ctx_create_arch(
+				wg_aead_mb_arch_list(name)[1], pol[p]);
+		CHECK(ctx != NULL, "%s policy %u: no context", name, p);
+		if (ctx == NULL)
+			continue;
+		memset(data, 0x5a, sizeof(data));
+		for (i = 0; i < 5; i++)
+			ops[i] = (struct wg_aead_op){ .key = key, .counter = i,
+				.data = data[i], .len = sizeof(data[i]),
+				.tag = tag[i], .status = 7 };
+		ops[1].key = NULL;
+		ops[2].data = NULL;
+		ops[3].tag = NULL;
+		drv->seal(ctx, ops, 5);
+		CHECK(ops[0].status == 0 && ops[1].status == -1 &&
+		      ops[2].status == -1 && ops[3].status == -1 &&
+		      ops[4].status == 0, "%s seal statuses %d %d %d %d %d",
+		      drv->ctx_arch(ctx), ops[0].status, ops[1].status,
+		      ops[2].status, ops[3].status, ops[4].status);
+		CHECK(data[1][0] == 0x5a && data[3][63] == 0x5a,
+		      "%s touched a bad op's data", drv->ctx_arch(ctx));
+		good = drv->open(ctx, ops, 5);
+		CHECK(good == 2 && ops[0].status == 0 && ops[1].status == -1 &&
+		      ops[2].status == -1 && ops[3].status == -1 &&
+		      ops[4].status == 0 && data[0][0] == 0x5a &&
+		      data[4][63] == 0x5a, "%s open: %u good, statuses %d %d "
+		      "%d %d %d", drv->ctx_arch(ctx), good, ops[0].status,
+		      ops[1].status, ops[2].status, ops[3].status,
+		      ops[4].status);
+		drv->ctx_free(ctx);
+	}
+#else
+	(void)name;
+#endif
+}
+
 /* ---- contexts on several threads ------------------------------------ */
 
 #define NB_THREADS 4
@@ -267,6 +438,10 @@ main(void)
 	test_default_and_env();
 	test_ipsec_mb_arch();
 	test_ipsec_mb_bad_op();
+	test_mb_arch("avx512_mb");
+	test_mb_arch("avx2_mb");
+	test_mb_bad_op("avx512_mb");
+	test_mb_bad_op("avx2_mb");
 	for (d = wg_aead_driver_list(); *d != NULL; d++)
 		test_threads(wg_aead_driver_find((*d)->name));
 
