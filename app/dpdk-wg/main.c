@@ -42,7 +42,8 @@ usage(const char *prog)
 		"                          (default /var/run/wireguard; \"none\": no socket)\n"
 		"  -i, --interactive       a command prompt on the terminal\n"
 		"  --cmdline-file FILE     run the prompt's commands from FILE first\n"
-		"  --aead NAME             crypto backend: ipsec_mb or sodium\n"
+		"  --aead NAME             crypto backend: avx512_mb (default with\n"
+		"                          AVX-512), ipsec_mb, sodium or avx2_mb\n"
 		"  --clock-scale K         run protocol timers K times faster (tests)\n"
 		"  --idle-us N             workers sleep N us when a poll finds nothing\n"
 		"                          (0, the default: busy-poll; for shared cores)\n",
