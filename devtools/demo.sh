@@ -110,8 +110,12 @@ dpdk_conf() {
 }
 
 start_dpdk() {  # start_dpdk NS PREFIX CONF LOG LCORES IF_WAN IF_LTE
+	# Both dpdk-wg of part (b) are named wgdemo (one in each namespace):
+	# their UAPI sockets go in the work directory, not side by side in
+	# /var/run/wireguard.
 	ip netns exec "$1" "$bin" $(eal "$2" "$5" --vdev=net_af_packet0,iface="$6" \
 		--vdev=net_af_packet1,iface="$7") -- -c "$3" --name wgdemo \
+		--uapi-dir "$work/uapi-$2" \
 		--stats-interval 1 --idle-us 50 >"$4" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do grep -q " up, " "$4" && return 0; sleep 0.1; done
