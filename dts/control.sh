@@ -69,7 +69,7 @@ def check(path, name, pub_d, pub_g, admin):
     assert info["listen_port"] == 51820
     assert info["workers"] >= 1 and len(info["worker_lcores"]) == info["workers"]
     assert info["peer_count"] == 1
-    assert info["crypto_backend"] in ("ipsec_mb", "sodium")
+    assert info["crypto_backend"] in ("avx512_mb", "ipsec_mb", "sodium", "avx2_mb")
     up = info["uplinks"]["0"]
     need(up, ["name", "port", "port_id", "addresses", "link", "admin",
               "priority", "vlan"], "/wg/info uplink")
