@@ -1,5 +1,115 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <sodium.h>
+
 #include "wg_test.h"
+
+/*
+ * Every random draw of a test program (keys, indices, timer jitter) comes
+ * from one seed, so a rare failure happens again with the seed it printed:
+ * WG_TEST_SEED=n picks it (else it is drawn from the system), and
+ * wg_test_done() prints it when a check failed. WG_TEST_TRACE=1 prints
+ * every packet put on the wire and what became of it, in virtual time.
+ */
+static uint64_t seeded_seed;
+static _Atomic uint64_t seeded_calls;
+static bool trace_on;
+
+static void
+seeded_buf(void *buf, size_t len)
+{
+	uint8_t key[randombytes_SEEDBYTES] = { 0 };
+	uint64_t call = atomic_fetch_add(&seeded_calls, 1);
+
+	memcpy(key, &seeded_seed, sizeof(seeded_seed));
+	memcpy(key + 8, &call, sizeof(call));
+	randombytes_buf_deterministic(buf, len, key);
+}
+
+static uint32_t
+seeded_random(void)
+{
+	uint32_t r;
+
+	seeded_buf(&r, sizeof(r));
+	return r;
+}
+
+static const char *
+seeded_name(void)
+{
+	return "wg_test_seeded";
+}
+
+static struct randombytes_implementation seeded_impl = {
+	.implementation_name = seeded_name,
+	.random = seeded_random,
+	.buf = seeded_buf,
+};
+
+__attribute__((constructor)) static void
+wg_test_env(void)
+{
+	const char *seed = getenv("WG_TEST_SEED");
+	const char *trace = getenv("WG_TEST_TRACE");
+
+	trace_on = trace != NULL && *trace != '\0' && *trace != '0';
+	if (seed != NULL && *seed != '\0')
+		seeded_seed = strtoull(seed, NULL, 0);
+	else
+		randombytes_buf(&seeded_seed, sizeof(seeded_seed));
+	randombytes_set_implementation(&seeded_impl);
+}
+
+unsigned int
+wg_test_seed_note(unsigned int failures)
+{
+	if (failures != 0)
+		fprintf(stderr, "WG_TEST_SEED=%" PRIu64 " reproduces this run\n",
+			seeded_seed);
+	return failures;
+}
+
+static const char *
+node_name(const struct wg_test_pair *p, const struct wg_endpoint *ep)
+{
+	return wg_endpoint_equal(ep, &p->a.addr) ? "a" :
+	       wg_endpoint_equal(ep, &p->b.addr) ? "b" : "?";
+}
+
+static void
+trace_pkt(const struct wg_test_pair *p, const char *what,
+	  const struct wg_endpoint *from, const struct wg_endpoint *to,
+	  const uint8_t *pkt, size_t len, const char *result)
+{
+	static const char *const types[] = { "?", "initiation", "response",
+					     "cookie", "data" };
+	uint32_t type = 0, idx1 = 0, idx2 = 0;
+	uint64_t counter = 0;
+
+	if (!trace_on)
+		return;
+	if (len >= 16) {
+		memcpy(&type, pkt, 4);
+		memcpy(&idx1, pkt + 4, 4);
+		memcpy(&idx2, pkt + 8, 4);
+		memcpy(&counter, pkt + 8, 8);
+	}
+	type = wg_le32(type) < 5 ? wg_le32(type) : 0;
+	fprintf(stderr, "[%9.3f] %-7s %s->%s %-10s", (double)(p->clock.mono -
+		WG_NS_PER_SEC) / WG_NS_PER_SEC, what, node_name(p, from),
+		node_name(p, to), types[type]);
+	if (type == 1)
+		fprintf(stderr, " sender=%08x", idx1);
+	else if (type == 2)
+		fprintf(stderr, " sender=%08x receiver=%08x", idx1, idx2);
+	else if (type == 3)
+		fprintf(stderr, " receiver=%08x", idx1);
+	else if (type == 4)
+		fprintf(stderr, " receiver=%08x counter=%" PRIu64 " len=%zu",
+			idx1, wg_le64(counter), len);
+	fprintf(stderr, "%s%s\n", result ? " -> " : "", result ? result : "");
+}
 
 struct wg_test_pkt
 wg_test_take_packet(struct wg_test_pair *p)
@@ -60,6 +170,8 @@ wire_put(struct wg_test_node *n, const struct wg_endpoint *to,
 	struct wg_test_pkt *pkt;
 
 	p->sent_total++;
+	trace_pkt(p, p->drop_all ? "lost" : "send", &n->addr, to, msg, len,
+		  NULL);
 	if (p->drop_all || p->wire_len == WG_TEST_WIRE_MAX ||
 	    len > WG_TEST_PKT_MAX)
 		return;
@@ -265,7 +377,14 @@ wg_test_pair_deliver(struct wg_test_pair *p)
 		     wg_endpoint_equal(&pkt.to, &p->b.addr) ? &p->b : NULL;
 		if (to == NULL)
 			continue;
-		wg_test_receive(to, pkt.data, pkt.len, &pkt.from);
+		enum wg_drop_reason r;
+
+		trace_pkt(p, "deliver", &pkt.from, &pkt.to, pkt.data, pkt.len,
+			  NULL);
+		r = wg_test_receive(to, pkt.data, pkt.len, &pkt.from);
+		if (trace_on && r != WG_DROP_NONE)
+			fprintf(stderr, "%12s dropped: %s\n", "",
+				wg_drop_reason_name(r));
 		delivered++;
 	}
 	return delivered;

@@ -19,8 +19,19 @@
 #include "wg_crypto.h"
 #include "wg_device.h"
 
-/** Print the summary line and return the exit status for main(). */
-#define wg_test_done(name) wg_check_done(name)
+/** Print the summary line and return the exit status for main(); after a
+ * failed check, also the WG_TEST_SEED that makes the run happen again. */
+#define wg_test_done(name) \
+	(wg_test_seed_note(wg_check_failures), wg_check_done(name))
+unsigned int wg_test_seed_note(unsigned int failures);
+
+/*
+ * Environment of the test programs:
+ *   WG_TEST_SEED=n   every random draw (keys, indices, timer jitter)
+ *                    follows from n; without it n is drawn at start
+ *   WG_TEST_TRACE=1  print each packet sent, lost or delivered, and why a
+ *                    delivered one was dropped, in virtual time
+ */
 
 /* ---- virtual clock ---- */
 struct wg_test_clock {
