@@ -224,12 +224,11 @@ open_burst(struct wgd_worker *w, struct open_item *items, unsigned int n,
 /* Sort one frame from an uplink; transport data joins the open batch. */
 static void
 uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
-		struct open_item *items, unsigned int *nitems, uint64_t now)
+		struct open_item *items, unsigned int *nitems)
 {
 	struct wgd_lcore_stats *st = &w->stats;
 	const struct wgd_uplink *up = &wgd.uplinks[uplink];
 	struct wg_net_info info;
-	enum wg_drop_reason reason, why;
 	struct open_item *it;
 	const uint8_t *payload;
 	int r;
@@ -274,29 +273,69 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - info.payload_off -
 			 info.payload_len);
 	it = &items[*nitems];
-	it->kp = wgd_keypair_lookup(payload, now, &reason);
-	if (it->kp == NULL) {
-		wgd_drop(st, m, reason);
-		return;
-	}
-	it->counter = wg_le64(((const struct wg_msg_data *)payload)->counter);
-	/* A copy the window has already taken (the other path was faster)
-	 * is dropped before it costs a decryption. */
-	why = wg_data_check_replay_peek(it->kp, it->counter);
-	if (why != WG_DROP_NONE) {
-		struct wgd_peer *p = wgd_peer_of(it->kp->entry.peer);
-		const struct wgd_pathset *ps = atomic_load(&p->paths);
-
-		path_account(w, p, ps ? wgd_path_find(ps, uplink, &info.src) :
-				      -1, it->counter, why, 0, now);
-		wgd_drop(st, m, why);
-		return;
-	}
 	it->m = m;
 	it->uplink = uplink;
 	it->payload_off = info.payload_off;
 	it->info = info;
 	(*nitems)++;
+}
+
+/*
+ * The keypairs the receiver indices of a burst name, looked up together
+ * (rte_hash prefetches every bucket before it compares one: with many
+ * peers, the index table is not in cache), then the replay window: a
+ * copy the window has already taken (the other path was faster) is
+ * dropped before it costs a decryption. Keeps the items that go on.
+ */
+static unsigned int
+uplink_lookup(struct wgd_worker *w, struct open_item *items, unsigned int n,
+	      uint64_t now)
+{
+	struct wgd_lcore_stats *st = &w->stats;
+	const void *keys[WGD_BURST];
+	void *data[WGD_BURST];
+	uint64_t hits = 0;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		keys[i] = &rte_pktmbuf_mtod_offset(items[i].m,
+				const struct wg_msg_data *,
+				items[i].payload_off)->receiver_index;
+	if (rte_hash_lookup_bulk_data(wgd.index_hash, keys, n, &hits,
+				      data) < 0)
+		hits = 0;
+	for (i = 0; i < n; i++) {
+		struct open_item *it = &items[i];
+		const struct wg_msg_data *hdr = rte_pktmbuf_mtod_offset(it->m,
+				const struct wg_msg_data *, it->payload_off);
+		enum wg_drop_reason why;
+
+		if (!(hits & (1ULL << i))) {
+			wgd_drop(st, it->m, WG_DROP_UNKNOWN_INDEX);
+			continue;
+		}
+		it->kp = data[i];
+		if (!wg_keypair_can_receive(it->kp, now)) {
+			wgd_drop(st, it->m, WG_DROP_KEY_EXPIRED);
+			continue;
+		}
+		it->counter = wg_le64(hdr->counter);
+		why = wg_data_check_replay_peek(it->kp, it->counter);
+		if (why != WG_DROP_NONE) {
+			struct wgd_peer *p = wgd_peer_of(it->kp->entry.peer);
+			const struct wgd_pathset *ps = atomic_load(&p->paths);
+
+			path_account(w, p, ps ? wgd_path_find(ps, it->uplink,
+							     &it->info.src) : -1,
+				     it->counter, why, 0, now);
+			wgd_drop(st, it->m, why);
+			continue;
+		}
+		if (k != i)
+			items[k] = *it;
+		k++;
+	}
+	return k;
 }
 
 void
@@ -314,8 +353,10 @@ wgd_uplink_rx(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf **pkts,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		w->stats.uplink_rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		uplink_classify(w, uplink, pkts[i], items, &nitems, now);
+		uplink_classify(w, uplink, pkts[i], items, &nitems);
 	}
+	if (nitems > 0)
+		nitems = uplink_lookup(w, items, nitems, now);
 	if (nitems > 0)
 		open_burst(w, items, nitems, now);
 }
