@@ -19,6 +19,8 @@ packages=(
 	# tests and demo
 	wireguard-tools wireguard-go iperf3 iproute2 iputils-ping tcpdump
 	nftables procps ethtool
+	# benchmarks (devtools/perf.sh: plots)
+	gnuplot-nox
 )
 
 missing=()
