@@ -34,6 +34,10 @@
  * (encap: frames parsed and opened with the peer's key; decap: the inner
  * packets compared), and after each run the number of packets is checked
  * against the daemon's own counters (encrypted, sent, decrypted, drops).
+ *
+ * --workers N,...: the same on N worker lcores at once, each with its own
+ * queues and share of the peers, or all sharing fewer peers than workers
+ * (one large peer); see "several workers" below.
  */
 
 #include <errno.h>
@@ -43,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -52,6 +57,7 @@
 #include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
@@ -104,6 +110,15 @@ struct dp {
 	uint32_t nb_peers;
 	uint8_t *tmpl;                  /* inner IPv4/UDP packet, DP_MTU */
 	struct wg_aead_ctx *gen_aead;   /* the peers' side (decap) */
+	/* --workers: worker i on lcore wgd.workers[i].lcore_id, each with
+	 * its own queues and its own sealing context for the peers' side;
+	 * nb_workers is 1 without --workers (gen_aead_w[0] == gen_aead). */
+	bool multi;
+	unsigned int nb_workers;
+	struct wg_aead_ctx *gen_aead_w[WGD_MAX_WORKERS];
+	uint64_t set_base[PERF_MAX_LIST];   /* decap: next unused counter */
+	unsigned int ncpus;                 /* CPUs the lcores run on */
+	char lcores[256];                   /* EAL --lcores, or "" */
 	uint64_t *gen_counter;          /* [peer id] */
 	uint32_t cur_set;               /* the set and path count last */
 	unsigned int cur_paths;         /* published (dp_use) */
@@ -236,9 +251,16 @@ dp_eal_init(struct dp *d, int core)
 	int argc = 0, b = 0, i, ret;
 
 	argv[argc++] = (char *)(uintptr_t)o->prog;
-	snprintf(bufs[b], sizeof(bufs[b]), "%d", core);
-	argv[argc++] = "-l";
-	argv[argc++] = bufs[b++];
+	if (d->multi) {
+		if (d->lcores[0] != '\0') {
+			argv[argc++] = "--lcores";
+			argv[argc++] = d->lcores;
+		}
+	} else {
+		snprintf(bufs[b], sizeof(bufs[b]), "%d", core);
+		argv[argc++] = "-l";
+		argv[argc++] = bufs[b++];
+	}
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-telemetry";
 	for (unsigned int u = 0; u <= d->nb_uplinks; u++) {
@@ -311,19 +333,27 @@ dp_aead(struct dp *d)
 		return -1;
 	}
 	wgd.aead_driver = drv;
-	if (arch != NULL) {
+	for (unsigned int i = 0; i < d->nb_workers; i++) {
+		if (arch != NULL) {
 #ifdef WG_AEAD_HAVE_IPSEC_MB
-		if (strcmp(drv->name, "ipsec_mb") == 0) {
-			wgd.workers[0].aead = wg_aead_ipsec_mb_ctx_create_arch(arch);
-			d->gen_aead = wg_aead_ipsec_mb_ctx_create_arch(arch);
-		}
+			if (strcmp(drv->name, "ipsec_mb") == 0) {
+				wgd.workers[i].aead =
+					wg_aead_ipsec_mb_ctx_create_arch(arch);
+				d->gen_aead_w[i] =
+					wg_aead_ipsec_mb_ctx_create_arch(arch);
+			}
 #endif
-	} else {
-		wgd.workers[0].aead = drv->ctx_create();
-		d->gen_aead = drv->ctx_create();
+		} else {
+			wgd.workers[i].aead = drv->ctx_create();
+			d->gen_aead_w[i] = drv->ctx_create();
+		}
+		if (wgd.workers[i].aead == NULL || d->gen_aead_w[i] == NULL)
+			break;
 	}
+	d->gen_aead = d->gen_aead_w[0];
 	wgd.ctrl_aead = drv->ctx_create();
-	if (wgd.workers[0].aead == NULL || d->gen_aead == NULL ||
+	if (wgd.workers[d->nb_workers - 1].aead == NULL ||
+	    d->gen_aead_w[d->nb_workers - 1] == NULL ||
 	    wgd.ctrl_aead == NULL) {
 		fprintf(stderr, "--dataplane: cannot create crypto context "
 			"for %s\n", name != NULL ? name : drv->name);
@@ -362,6 +392,9 @@ dp_keypair(struct wgd_peer *p)
 
 static uint16_t dp_capture_cb(uint16_t port, uint16_t queue,
 			      struct rte_mbuf **pkts, uint16_t n, void *arg);
+static uint16_t dp_capq_cb(uint16_t port, uint16_t queue,
+			   struct rte_mbuf **pkts, uint16_t n, void *arg);
+static void *dp_tun_capq(unsigned int q);
 
 static int
 dp_setup(struct dp *d)
@@ -373,10 +406,24 @@ dp_setup(struct dp *d)
 	wgd.clock_scale = 1.0;
 	wgd.name = "wgperf";
 	wgd.conf_path = "(test-wg-perf)";
-	wgd.nb_workers = 1;
-	wgd.workers[0].lcore_id = rte_lcore_id();
-	wgd.workers[0].index = 0;
-	wgd.workers[0].txq = 0;
+	wgd.nb_workers = d->nb_workers;
+	if (!d->multi) {
+		wgd.workers[0].lcore_id = rte_lcore_id();
+	} else {
+		/* Worker 0 on the main lcore, the others in lcore order. */
+		unsigned int lcore, i = 1;
+
+		wgd.workers[0].lcore_id = rte_get_main_lcore();
+		RTE_LCORE_FOREACH_WORKER(lcore) {
+			if (i == d->nb_workers)
+				break;
+			wgd.workers[i++].lcore_id = lcore;
+		}
+	}
+	for (unsigned int i = 0; i < d->nb_workers; i++) {
+		wgd.workers[i].index = i;
+		wgd.workers[i].txq = (uint16_t)i;
+	}
 	if (dp_aead(d) != 0)
 		return -1;
 	text = dp_config(d->nb_uplinks, d->nb_peers);
@@ -394,15 +441,21 @@ dp_setup(struct dp *d)
 
 	if (wgd_ports_init() != 0)
 		return -1;
-	/* The TUN interface: one more net_null port instead of net_tun. */
+	/* The TUN interface: one more net_null port instead of net_tun,
+	 * with a queue per worker. */
 	{
 		char name[32];
+		uint16_t nq = (uint16_t)d->nb_workers;
+		bool ok;
 
 		snprintf(name, sizeof(name), "net_null%u", d->nb_uplinks);
-		if (rte_eth_dev_get_port_by_name(name, &wgd.tun_port) != 0 ||
-		    wgd_port_setup(wgd.tun_port, 1, 1, NULL, NULL) != 0 ||
-		    rte_eth_add_tx_callback(wgd.tun_port, 0, dp_capture_cb,
-					    NULL) == NULL) {
+		ok = rte_eth_dev_get_port_by_name(name, &wgd.tun_port) == 0 &&
+		     wgd_port_setup(wgd.tun_port, nq, nq, NULL, NULL) == 0;
+		for (uint16_t q = 0; ok && q < nq; q++)
+			ok = rte_eth_add_tx_callback(wgd.tun_port, q,
+					d->multi ? dp_capq_cb : dp_capture_cb,
+					d->multi ? dp_tun_capq(q) : NULL) != NULL;
+		if (!ok) {
 			fprintf(stderr, "cannot start %s as the TUN port\n",
 				name);
 			return -1;
@@ -438,12 +491,14 @@ dp_teardown(struct dp *d)
 	wgd_neigh_free();
 	wgd_ports_close();
 	if (wgd.aead_driver != NULL) {
-		if (wgd.workers[0].aead != NULL)
-			wgd.aead_driver->ctx_free(wgd.workers[0].aead);
+		for (unsigned int i = 0; i < d->nb_workers; i++) {
+			if (wgd.workers[i].aead != NULL)
+				wgd.aead_driver->ctx_free(wgd.workers[i].aead);
+			if (d->gen_aead_w[i] != NULL)
+				wgd.aead_driver->ctx_free(d->gen_aead_w[i]);
+		}
 		if (wgd.ctrl_aead != NULL)
 			wgd.aead_driver->ctx_free(wgd.ctrl_aead);
-		if (d->gen_aead != NULL)
-			wgd.aead_driver->ctx_free(d->gen_aead);
 	}
 	wg_conf_free(wgd.conf);
 	free(d->gen_counter);
@@ -1075,6 +1130,1010 @@ dp_print_setup(const struct dp *d, int core)
 	       "core was shared)\n");
 }
 
+/* ---- several workers: --workers ----------------------------------------
+ *
+ * The same encap and decap on N worker lcores at once, as the daemon
+ * runs them: worker i has queue i of every net_null port (RX, and TX for
+ * its frames and its opened packets), its own crypto context and stats
+ * slot. Worker 0 runs on the main lcore: no control loop is needed here,
+ * so N lcores carry N workers (the daemon would use one more lcore).
+ *
+ * Each measured set of peers is spread over the workers as RSS spreads
+ * many peers: worker w takes every N-th peer (ids first + w, first + w +
+ * N, ...). With fewer peers than workers, every worker takes all of them
+ * ("shared"): with one peer, N workers seal for the same keypair (its
+ * send counter is an atomic) and open for it (its replay window is
+ * lock-free). For shared decap, the peer's packets are cut into blocks
+ * of one burst, taken in turn by whichever worker asks next (an atomic
+ * sequence, so the workers stay within a few bursts of each other, as
+ * queues drained at the same rate would), and the copy for path c of
+ * block b arrives with the worker that takes block b + c: the copies of
+ * a packet reach different workers, which race for it in the window. A
+ * packet all of whose copies come after the window has moved on is lost
+ * (counted, not an error); a copy that passes the window's peek and is
+ * refused after opening (another worker took the packet meanwhile, or
+ * the window moved past it) cost a decryption in vain ("wasted").
+ *
+ * The self-checks run the same way (one burst per worker, all at once):
+ * encap frames captured on every uplink TX queue, opened with the peer's
+ * key and compared, counters unique per peer and path; decap packets
+ * captured on the TUN queues, compared, each packet exactly once. Each
+ * inner packet carries a stamp (worker, index) behind its UDP header
+ * when it is long enough (>= 36 bytes), which ties it to its peer.
+ */
+
+#define DP_CAP_MAX (WGD_BURST * WGD_MAX_UPLINKS)
+#define DP_STAMP_OFF DP_INNER_MIN
+#define DP_STAMP_W 48                 /* worker index << 48 | index */
+
+/* What one TX queue of a port was given while capturing. */
+struct dp_capq {
+	struct rte_mbuf *m[DP_CAP_MAX];
+	unsigned int n;
+	unsigned int overflow;
+	bool on;
+};
+
+static struct dp_capq dp_tun_cap[WGD_MAX_WORKERS];
+static struct dp_capq dp_up_cap[WGD_MAX_UPLINKS][WGD_MAX_WORKERS];
+
+static void *
+dp_tun_capq(unsigned int q)
+{
+	return &dp_tun_cap[q];
+}
+
+static uint16_t
+dp_capq_cb(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	   void *arg)
+{
+	struct dp_capq *c = arg;
+
+	(void)port;
+	(void)queue;
+	if (!c->on)
+		return n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (c->n == DP_CAP_MAX) {
+			c->overflow++;
+			continue;
+		}
+		/* Freeing a chain frees each segment once: keep them all
+		 * (chain copies are a header mbuf and an indirect one). */
+		for (struct rte_mbuf *seg = pkts[i]; seg != NULL;
+		     seg = seg->next)
+			rte_mbuf_refcnt_update(seg, 1);
+		c->m[c->n++] = pkts[i];
+	}
+	return n;
+}
+
+static void
+dp_capq_reset(struct dp_capq *c, bool on)
+{
+	for (unsigned int i = 0; i < c->n; i++)
+		rte_pktmbuf_free(c->m[i]);
+	c->n = 0;
+	c->overflow = 0;
+	c->on = on;
+}
+
+/* One run (or self-check burst) of N workers. */
+struct dp_job {
+	struct dp *d;
+	bool decap, check, shared, yield;
+	uint32_t set_idx, len;
+	unsigned int k, nw;
+	uint64_t limit, iterations;   /* TSC cycles, or bursts per worker */
+	uint64_t base;                /* decap: the counters start here */
+	_Atomic uint64_t seq;         /* shared decap: the next block */
+	_Atomic unsigned int ready;   /* start line */
+	_Atomic bool stop;            /* a worker's time is up: all stop */
+};
+
+/* A worker's side of a run. */
+struct dp_wk {
+	uint64_t g;                   /* encap: packets; decap: blocks */
+	uint64_t bursts, frames, dp_cyc, all_cyc;
+	int err;
+} __rte_cache_aligned;
+
+static struct dp_wk dp_wks[WGD_MAX_WORKERS];
+
+static uint32_t
+dp_mw_npeers(const struct dp_set *set, bool shared, unsigned int nw,
+	     unsigned int w)
+{
+	return shared ? set->n : (set->n - w + nw - 1) / nw;
+}
+
+/* Worker w's peer for its g-th packet (shared: the g-th of the set). */
+static uint32_t
+dp_mw_peer(const struct dp_set *set, bool shared, unsigned int nw,
+	   unsigned int w, uint64_t g)
+{
+	if (shared)
+		return set->first + (uint32_t)(g % set->n);
+	return set->first + w +
+	       (uint32_t)(g % dp_mw_npeers(set, shared, nw, w)) * nw;
+}
+
+static void
+dp_stamp(uint8_t *p, uint32_t len, uint64_t s)
+{
+	if (len >= DP_STAMP_OFF + 8)
+		memcpy(p + DP_STAMP_OFF, &s, 8);
+}
+
+static bool
+dp_stamp_get(const uint8_t *p, uint32_t len, uint64_t *s)
+{
+	if (len < DP_STAMP_OFF + 8)
+		return false;
+	memcpy(s, p + DP_STAMP_OFF, 8);
+	return true;
+}
+
+/* Encap: inner packets for worker w's peers, fresh from the pool. */
+static int
+dp_mw_encap_fill(const struct dp *d, const struct dp_job *job,
+		 unsigned int w, struct rte_mbuf **m, unsigned int n)
+{
+	const struct dp_set *set = &d->sets[job->set_idx];
+	struct dp_wk *wk = &dp_wks[w];
+	uint8_t dst[4];
+
+	if (rte_pktmbuf_alloc_bulk(wgd.pool, m, n) != 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i],
+						(uint16_t)job->len);
+		uint64_t g = wk->g++;
+
+		dp_peer_inner(dp_mw_peer(set, job->shared, job->nw, w, g), dst);
+		dp_inner(d, p, job->len, dp_host_inner, dst);
+		dp_stamp(p, job->len, (uint64_t)w << DP_STAMP_W | g);
+		m[i]->port = wgd.tun_port;
+	}
+	return 0;
+}
+
+/*
+ * Decap: block b of worker w's stream (shared: of the set's), n packets
+ * sealed by their peers, as frames for uplink c. Packet g = b * n + i
+ * goes to peer g mod (the stream's peers) under counter base + g / (the
+ * stream's peers): every peer's counters rise with g.
+ */
+static int
+dp_mw_block(const struct dp *d, const struct dp_job *job, unsigned int w,
+	    uint64_t b, unsigned int c, struct rte_mbuf **f, unsigned int n)
+{
+	const struct dp_set *set = &d->sets[job->set_idx];
+	uint32_t len = job->len, padded = wg_data_padded_len(len,
+							     wgd.conf->mtu);
+	uint32_t np = dp_mw_npeers(set, job->shared, job->nw, w);
+	struct wg_aead_op ops[WGD_BURST];
+	uint32_t ids[WGD_BURST];
+	struct wg_net_path path;
+	uint8_t src[4];
+	unsigned int i;
+
+	if (rte_pktmbuf_alloc_bulk(wgd.pool, f, n) != 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint64_t g = b * n + i;
+		uint32_t id = dp_mw_peer(set, job->shared, job->nw, w, g);
+		const struct wg_keypair *kp =
+			atomic_load(&wgd.peers[id].core->keypairs.current);
+		struct wg_msg_data *hdr = (struct wg_msg_data *)
+			rte_pktmbuf_append(f[i], (uint16_t)
+				(WG_MSG_DATA_HEADER_LEN + padded +
+				 WG_AEAD_TAG_LEN));
+		uint64_t counter = job->base + g / np;
+
+		ids[i] = id;
+		hdr->header.type = wg_le32(WG_MSG_DATA);
+		hdr->receiver_index = kp->entry.index;
+		hdr->counter = wg_le64(counter);
+		dp_peer_inner(id, src);
+		dp_inner(d, hdr->encrypted_data, len, src, dp_host_inner);
+		dp_stamp(hdr->encrypted_data, len,
+			 job->shared ? g : (uint64_t)w << DP_STAMP_W | g);
+		memset(hdr->encrypted_data + len, 0, padded - len);
+		ops[i] = (struct wg_aead_op){
+			.key = kp->recv_key,
+			.counter = counter,
+			.data = hdr->encrypted_data,
+			.len = padded,
+			.tag = hdr->encrypted_data + padded,
+		};
+	}
+	wgd.aead_driver->seal(d->gen_aead_w[w], ops, n);
+	for (i = 0; i < n; i++) {
+		dp_rx_path(ids[i], c, &path);
+		if (wg_net_encap(f[i], &path, false) != 0)
+			return -EINVAL;
+		f[i]->port = wgd.uplinks[c].port_id;
+	}
+	return 0;
+}
+
+/* What worker w's uplinks receive for one burst: nf[c] frames on c. */
+static int
+dp_mw_decap_fill(const struct dp *d, struct dp_job *job, unsigned int w,
+		 struct rte_mbuf *frames[][WGD_BURST], unsigned int nf[],
+		 unsigned int n)
+{
+	uint64_t b = job->shared ? atomic_fetch_add(&job->seq, 1) :
+				   dp_wks[w].g++;
+
+	for (unsigned int c = 0; c < job->k; c++) {
+		nf[c] = 0;
+		/* Shared: path c carries block b - c's copies. */
+		if (job->shared && b < c)
+			continue;
+		if (dp_mw_block(d, job, w, job->shared ? b - c : b, c,
+				frames[c], n) != 0)
+			return -ENOMEM;
+		nf[c] = n;
+	}
+	return 0;
+}
+
+static int
+dp_mw_main(void *arg)
+{
+	struct dp_job *job = arg;
+	struct dp *d = job->d;
+	struct rte_mbuf *frames[WGD_MAX_UPLINKS][WGD_BURST];
+	unsigned int nf[WGD_MAX_UPLINKS];
+	unsigned int w, c, n = d->burst;
+	struct wgd_worker *ww;
+	struct dp_wk *wk;
+	uint64_t start;
+
+	for (w = 0; w < job->nw; w++)
+		if (wgd.workers[w].lcore_id == rte_lcore_id())
+			break;
+	if (w == job->nw)
+		return 0;
+	ww = &wgd.workers[w];
+	wk = &dp_wks[w];
+	memset(wk, 0, sizeof(*wk));
+	/* All start together. */
+	atomic_fetch_add(&job->ready, 1);
+	while (atomic_load(&job->ready) < job->nw) {
+		if (job->yield)
+			sched_yield();
+		else
+			rte_pause();
+	}
+	start = rte_rdtsc();
+	for (;;) {
+		uint64_t t0 = rte_rdtsc(), t1, t2, now;
+
+		if ((job->decap ? dp_mw_decap_fill(d, job, w, frames, nf, n) :
+		     dp_mw_encap_fill(d, job, w, frames[0], n)) != 0) {
+			wk->err = -ENOMEM;
+			atomic_store(&job->stop, true);
+			break;
+		}
+		t1 = rte_rdtsc();
+		/* The worker reads the clock once per poll loop. */
+		now = wgd_now();
+		if (job->decap) {
+			for (c = 0; c < job->k; c++) {
+				if (nf[c] == 0)
+					continue;
+				wgd_uplink_rx(ww, (uint16_t)c, frames[c],
+					      nf[c], now);
+				wk->frames += nf[c];
+			}
+		} else {
+			wgd_tun_rx(ww, frames[0], n, now, ww->txq);
+			wk->frames += n;
+		}
+		t2 = rte_rdtsc();
+		wk->dp_cyc += t2 - t1;
+		wk->all_cyc += t2 - t0;
+		wk->bursts++;
+		if (job->check)
+			break;
+		if (job->iterations != 0) {
+			if (wk->bursts >= job->iterations)
+				break;
+		} else if (t2 - start >= job->limit ||
+			   atomic_load_explicit(&job->stop,
+						memory_order_relaxed)) {
+			/* The measured windows end together. */
+			atomic_store(&job->stop, true);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* One run of one cell, all workers. */
+struct dp_mw_sample {
+	double mpps;        /* sum of the workers' data-path rates */
+	double loop_mpps;   /* the same with filling */
+	double wmin, wmax;  /* slowest and fastest worker */
+	uint64_t pkts;      /* inner packets offered */
+	uint64_t lost;      /* decap: none of their copies accepted */
+	uint64_t wasted;    /* decap: opened, then refused by the window */
+};
+
+/* Authenticated frames of the set's peers in the workers' path stats. */
+static uint64_t
+dp_mw_opened(const struct dp *d, uint32_t set_idx, unsigned int nw)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	uint64_t n = 0;
+
+	for (uint32_t id = set->first; id < set->first + set->n; id++)
+		for (unsigned int w = 0; w < nw; w++)
+			for (unsigned int s = 0; s < WGD_MAX_PATHS; s++)
+				n += wgd.peers[id].pstats[w][s].rx_pkts;
+	return n;
+}
+
+/* The sum over workers 0..nw-1 of after - before. */
+static void
+dp_mw_delta(struct wgd_lcore_stats *dst, const struct wgd_lcore_stats *before,
+	    unsigned int nw)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (unsigned int w = 0; w < nw; w++) {
+		const struct wgd_lcore_stats *a = &wgd.workers[w].stats;
+		const struct wgd_lcore_stats *b = &before[w];
+
+		dst->uplink_rx_pkts += a->uplink_rx_pkts - b->uplink_rx_pkts;
+		dst->uplink_tx_pkts += a->uplink_tx_pkts - b->uplink_tx_pkts;
+		dst->tun_rx_pkts += a->tun_rx_pkts - b->tun_rx_pkts;
+		dst->tun_tx_pkts += a->tun_tx_pkts - b->tun_tx_pkts;
+		dst->decrypted += a->decrypted - b->decrypted;
+		dst->encrypted += a->encrypted - b->encrypted;
+		for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
+			dst->drops[i] += a->drops[i] - b->drops[i];
+	}
+}
+
+/* Keypairs stay young however long the benchmark runs (the data path
+ * refuses them REJECT_AFTER_TIME after their birth). */
+static void
+dp_mw_refresh(const struct dp *d, uint32_t set_idx)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	uint64_t now = wgd_now();
+
+	for (uint32_t id = set->first; id < set->first + set->n; id++)
+		atomic_load(&wgd.peers[id].core->keypairs.current)->birthdate =
+			now;
+}
+
+/* Do lcores 0..nw-1's workers share CPUs? */
+static bool
+dp_mw_oversub(unsigned int nw)
+{
+	rte_cpuset_t all;
+
+	CPU_ZERO(&all);
+	for (unsigned int w = 0; w < nw; w++) {
+		rte_cpuset_t s = rte_lcore_cpuset(wgd.workers[w].lcore_id);
+
+		CPU_OR(&all, &all, &s);
+	}
+	return (unsigned int)CPU_COUNT(&all) < nw;
+}
+
+static int
+dp_mw_run(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
+	  unsigned int k, unsigned int nw, bool check, double seconds,
+	  uint64_t iterations, struct dp_mw_sample *s)
+{
+	static struct dp_job job;
+	const struct dp_set *set = &d->sets[set_idx];
+	struct wgd_lcore_stats before[WGD_MAX_WORKERS], dl;
+	uint64_t opened0 = decap ? dp_mw_opened(d, set_idx, nw) : 0;
+	uint64_t pkts = 0, frames = 0, bursts = 0, other;
+	unsigned int w;
+	bool ok;
+
+	memset(&job, 0, sizeof(job));
+	job.d = d;
+	job.decap = decap;
+	job.check = check;
+	job.shared = set->n < nw;
+	job.yield = dp_mw_oversub(nw);
+	job.set_idx = set_idx;
+	job.len = len;
+	job.k = k;
+	job.nw = nw;
+	job.limit = (uint64_t)(seconds * (double)d->tsc_hz);
+	job.iterations = iterations;
+	job.base = d->set_base[set_idx];
+	for (w = 0; w < nw; w++)
+		before[w] = wgd.workers[w].stats;
+	dp_mw_refresh(d, set_idx);
+	rte_eal_mp_remote_launch(dp_mw_main, &job, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+
+	memset(s, 0, sizeof(*s));
+	s->wmin = 1e300;
+	for (w = 0; w < nw; w++) {
+		const struct dp_wk *wk = &dp_wks[w];
+		double r, lr;
+
+		if (wk->err != 0) {
+			fprintf(stderr, "worker %u: cannot build packets "
+				"(mbuf pool)\n", w);
+			return -1;
+		}
+		r = wk->dp_cyc == 0 ? 0 : (double)(wk->bursts * d->burst) /
+			((double)wk->dp_cyc / (double)d->tsc_hz) / 1e6;
+		lr = wk->all_cyc == 0 ? 0 : (double)(wk->bursts * d->burst) /
+			((double)wk->all_cyc / (double)d->tsc_hz) / 1e6;
+		s->mpps += r;
+		s->loop_mpps += lr;
+		s->wmin = RTE_MIN(s->wmin, r);
+		s->wmax = RTE_MAX(s->wmax, r);
+		bursts += wk->bursts;
+		frames += wk->frames;
+	}
+	pkts = bursts * d->burst;
+	s->pkts = pkts;
+	/* Counters never go back: the next run starts above this one. */
+	d->set_base[set_idx] += pkts + 1;
+
+	dp_mw_delta(&dl, before, nw);
+	if (decap) {
+		other = 0;
+		for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
+			if (i != WG_DROP_REPLAY && i != WG_DROP_TOO_OLD)
+				other += dl.drops[i];
+		s->wasted = dp_mw_opened(d, set_idx, nw) - opened0 -
+			    dl.decrypted;
+		ok = dl.uplink_rx_pkts == frames && dl.decrypted <= pkts &&
+		     dl.tun_tx_pkts == dl.decrypted && other == 0 &&
+		     dl.drops[WG_DROP_REPLAY] + dl.drops[WG_DROP_TOO_OLD] ==
+		     frames - dl.decrypted;
+		if (ok)
+			s->lost = pkts - dl.decrypted;
+		/* Own peers: exactly what one lcore does, nothing lost. */
+		if (ok && (!job.shared || check))
+			ok = dl.decrypted == pkts &&
+			     (job.shared || (frames == pkts * k &&
+			      dl.drops[WG_DROP_REPLAY] == pkts * (k - 1)));
+	} else {
+		other = 0;
+		for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
+			other += dl.drops[i];
+		ok = dl.encrypted == pkts && dl.uplink_tx_pkts == pkts * k &&
+		     other == 0;
+	}
+	if (!ok) {
+		fprintf(stderr, "%s, %u worker(s), %u path(s), %u B: counters "
+			"do not add up (%" PRIu64 " packets, %" PRIu64
+			" frames; decrypted %" PRIu64 ", encrypted %" PRIu64
+			", uplink rx %" PRIu64 " tx %" PRIu64 ", tun tx %"
+			PRIu64 ", replay %" PRIu64 ", too old %" PRIu64
+			", other drops %" PRIu64 ")\n",
+			decap ? "decap" : "encap", nw, k, len, pkts, frames,
+			dl.decrypted, dl.encrypted, dl.uplink_rx_pkts,
+			dl.uplink_tx_pkts, dl.tun_tx_pkts,
+			dl.drops[WG_DROP_REPLAY], dl.drops[WG_DROP_TOO_OLD],
+			other);
+		wgd_stats_print();
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dp_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts v: how many values repeat one before them. */
+static unsigned int
+dp_repeats(uint64_t *v, unsigned int n)
+{
+	unsigned int r = 0;
+
+	qsort(v, n, sizeof(*v), dp_cmp_u64);
+	for (unsigned int i = 1; i < n; i++)
+		r += v[i] == v[i - 1];
+	return r;
+}
+
+/*
+ * Encap with nw workers: one burst each, all at once, the frames taken
+ * from every uplink TX queue (callbacks added for the check only), each
+ * opened with its peer's key and compared with what its worker sent; per
+ * uplink, each worker's burst complete on its own queue and no (peer,
+ * counter) twice.
+ */
+static int
+dp_mw_check_encap(struct dp *d, uint32_t set_idx, uint32_t len,
+		  const struct dp_variant *v, unsigned int nw)
+{
+	static uint64_t pairs[DP_CAP_MAX * WGD_MAX_WORKERS];
+	const struct rte_eth_rxtx_callback *cb[WGD_MAX_UPLINKS][WGD_MAX_WORKERS];
+	const struct dp_set *set = &d->sets[set_idx];
+	bool shared = set->n < nw;
+	unsigned int n = d->burst, bad = 0, dup = 0, u, q, i;
+	unsigned int got[WGD_MAX_UPLINKS] = { 0 };
+	uint8_t want[DP_MTU], dst[4];
+	struct dp_mw_sample s;
+	int ret = 0;
+
+	memset(cb, 0, sizeof(cb));
+	for (u = 0; u < wgd.nb_uplinks; u++) {
+		for (q = 0; q < nw; q++) {
+			dp_capq_reset(&dp_up_cap[u][q], true);
+			cb[u][q] = rte_eth_add_tx_callback(
+				wgd.uplinks[u].port_id, (uint16_t)q,
+				dp_capq_cb, &dp_up_cap[u][q]);
+			if (cb[u][q] == NULL)
+				ret = -1;
+		}
+	}
+	if (ret == 0)
+		ret = dp_mw_run(d, false, set_idx, len, v->k, nw, true, 0, 1,
+				&s);
+	for (u = 0; u < wgd.nb_uplinks; u++) {
+		for (q = 0; q < nw; q++) {
+			dp_up_cap[u][q].on = false;
+			/* Nothing sends now: the callback can go. */
+			if (cb[u][q] != NULL &&
+			    rte_eth_remove_tx_callback(wgd.uplinks[u].port_id,
+				(uint16_t)q, cb[u][q]) == 0)
+				rte_free((void *)(uintptr_t)cb[u][q]);
+		}
+	}
+	if (ret != 0)
+		goto out;
+
+	for (u = 0; u < wgd.nb_uplinks; u++) {
+		unsigned int np = 0;
+
+		for (q = 0; q < nw; q++) {
+			struct dp_capq *cq = &dp_up_cap[u][q];
+
+			bad += cq->overflow;
+			if (u < v->k && cq->n != n)
+				bad++;
+			for (i = 0; i < cq->n; i++) {
+				struct rte_mbuf *f = cq->m[i];
+				struct wg_net_info info;
+				const struct wg_msg_data *hdr;
+				const struct wg_keypair *kp;
+				uint32_t id = 0, clen;
+				uint8_t nonce[12] = { 0 };
+				uint8_t plain[DP_MTU + 16];
+				uint64_t stamp;
+
+				got[u]++;
+				if ((f->nb_segs > 1 &&
+				     rte_pktmbuf_linearize(f) != 0) ||
+				    wg_net_parse(f, &info) != WG_NET_UDP) {
+					bad++;
+					continue;
+				}
+				for (uint32_t p = set->first;
+				     p < set->first + set->n; p++)
+					if (wg_endpoint_equal(&info.dst,
+						&wgd.conf->peers[p - 1].endpoints[0]))
+						id = p;
+				if (id == 0) {
+					bad++;
+					continue;
+				}
+				hdr = rte_pktmbuf_mtod_offset(f,
+					const struct wg_msg_data *,
+					info.payload_off);
+				kp = atomic_load(
+					&wgd.peers[id].core->keypairs.current);
+				clen = info.payload_len - WG_MSG_DATA_MIN_LEN;
+				memcpy(nonce + 4, &hdr->counter, 8);
+				dp_peer_inner(id, dst);
+				dp_inner(d, want, len, dp_host_inner, dst);
+				if (hdr->receiver_index != kp->remote_index ||
+				    clen != wg_data_padded_len(len,
+							       wgd.conf->mtu) ||
+				    clen > sizeof(plain) ||
+				    crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+					plain, NULL, hdr->encrypted_data, clen,
+					hdr->encrypted_data + clen, NULL, 0,
+					nonce, kp->send_key) != 0) {
+					bad++;
+					continue;
+				}
+				/* The stamp says which worker sent it and
+				 * for which peer. */
+				if (dp_stamp_get(plain, len, &stamp)) {
+					unsigned int sw = (unsigned int)
+						(stamp >> DP_STAMP_W);
+					uint64_t g = stamp &
+						((1ULL << DP_STAMP_W) - 1);
+
+					if (sw != q || dp_mw_peer(set, shared,
+						nw, sw, g) != id)
+						bad++;
+					dp_stamp(want, len, stamp);
+				}
+				if (memcmp(plain, want, len) != 0)
+					bad++;
+				/* One nonce per peer and counter. */
+				pairs[np++] = (uint64_t)id << 48 ^
+					      wg_le64(hdr->counter);
+			}
+			dp_capq_reset(cq, false);
+		}
+		dup += dp_repeats(pairs, np);
+		if (got[u] != (u < v->k ? n * nw : 0))
+			bad++;
+	}
+	if (bad != 0 || dup != 0) {
+		fprintf(stderr, "encap self-check, %u worker(s), %u path(s), "
+			"%u B: %u frames on uplink 0 (want %u), %u bad, %u "
+			"counters used twice\n", nw, v->k, len, got[0], n * nw,
+			bad, dup);
+		ret = -1;
+	}
+out:
+	for (u = 0; u < wgd.nb_uplinks; u++)
+		for (q = 0; q < nw; q++)
+			dp_capq_reset(&dp_up_cap[u][q], false);
+	return ret;
+}
+
+/*
+ * Decap with nw workers: one burst each, all at once, the opened packets
+ * taken from the TUN queues and compared; every packet exactly once,
+ * on the queue of the worker whose stream it is (own peers), or on any
+ * (shared: the copies race).
+ */
+static int
+dp_mw_check_decap(struct dp *d, uint32_t set_idx, uint32_t len,
+		  unsigned int k, unsigned int nw)
+{
+	static uint64_t stamps[DP_CAP_MAX * WGD_MAX_WORKERS];
+	const struct dp_set *set = &d->sets[set_idx];
+	bool shared = set->n < nw;
+	unsigned int n = d->burst, got = 0, bad = 0, dup, ns = 0, q, i;
+	uint8_t want[DP_MTU], src[4];
+	struct dp_mw_sample s;
+	int ret;
+
+	for (q = 0; q < nw; q++)
+		dp_capq_reset(&dp_tun_cap[q], true);
+	ret = dp_mw_run(d, true, set_idx, len, k, nw, true, 0, 1, &s);
+	for (q = 0; q < nw; q++)
+		dp_tun_cap[q].on = false;
+	for (q = 0; q < nw && ret == 0; q++) {
+		struct dp_capq *cq = &dp_tun_cap[q];
+
+		bad += cq->overflow;
+		for (i = 0; i < cq->n; i++) {
+			struct rte_mbuf *m = cq->m[i];
+			const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+			uint32_t id;
+			uint64_t stamp;
+
+			got++;
+			if (rte_pktmbuf_pkt_len(m) != len || m->nb_segs != 1) {
+				bad++;
+				continue;
+			}
+			/* The peer, from the inner source 10.(1 + id / 256)
+			 * .(id % 256).2 */
+			id = (uint32_t)(p[13] - 1) * 256 + p[14];
+			if (id < set->first || id >= set->first + set->n) {
+				bad++;
+				continue;
+			}
+			dp_peer_inner(id, src);
+			dp_inner(d, want, len, src, dp_host_inner);
+			if (dp_stamp_get(p, len, &stamp)) {
+				unsigned int sw = shared ? 0 : (unsigned int)
+					(stamp >> DP_STAMP_W);
+				uint64_t g = shared ? stamp : stamp &
+					((1ULL << DP_STAMP_W) - 1);
+
+				if ((!shared && sw != q) ||
+				    dp_mw_peer(set, shared, nw, sw, g) != id)
+					bad++;
+				dp_stamp(want, len, stamp);
+				stamps[ns++] = stamp;
+			}
+			if (memcmp(p, want, len) != 0)
+				bad++;
+		}
+	}
+	dup = dp_repeats(stamps, ns);
+	if (ret == 0 && (got != n * nw || bad != 0 || dup != 0)) {
+		fprintf(stderr, "decap self-check, %u worker(s), %u path(s), "
+			"%u B: %u packets (want %u), %u bad, %u twice\n", nw,
+			k, len, got, n * nw, bad, dup);
+		ret = -1;
+	}
+	for (q = 0; q < nw; q++)
+		dp_capq_reset(&dp_tun_cap[q], false);
+	return ret;
+}
+
+struct dp_mw_cell {
+	struct perf_stat mpps, loop, scale;   /* scale: paired, per round */
+	double wmin, wmax;
+	uint64_t pkts, lost, wasted;          /* over the measured runs */
+};
+
+static void
+dp_mw_print_head(bool decap)
+{
+	printf("\n%-5s %5s %6s %5s %5s %-10s %4s %8s %17s %7s %7s %15s %5s "
+	       "%13s %4s %7s", "dir", "peers", "per-w", "size", "paths",
+	       "copies", "wkrs", "Mpps", "[min max]", "Gbit/s", "Mpps/w",
+	       "[wmin wmax]", "scale", "[min max]", "eff",
+	       decap ? "-" : "+fill");
+	if (decap)
+		printf(" %9s %9s", "lost", "wasted");
+	printf("\n");
+}
+
+static void
+dp_mw_print_row(const struct dp *d, bool decap, uint32_t set_idx,
+		uint32_t len, const struct dp_variant *v, unsigned int nw,
+		unsigned int nw0, const struct dp_mw_cell *c)
+{
+	const struct dp_set *set = &d->sets[set_idx];
+	char perw[16], loop[16] = "-";
+
+	if (set->n < nw)
+		snprintf(perw, sizeof(perw), "shared");
+	else
+		snprintf(perw, sizeof(perw), "%u", (set->n + nw - 1) / nw);
+	if (!decap)
+		snprintf(loop, sizeof(loop), "%.3f", c->loop.med);
+	printf("%-5s %5u %6s %5u %5u %-10s %4u %8.3f [%7.3f %7.3f] %7.2f "
+	       "%7.3f [%6.3f %6.3f] %5.2f [%5.2f %5.2f] %4.2f %7s",
+	       decap ? "decap" : "encap", set->n, perw, len, v->k,
+	       dp_tx_name(d, decap, v), nw, c->mpps.med, c->mpps.min,
+	       c->mpps.max, c->mpps.med * len * 8 / 1e3, c->mpps.med / nw,
+	       c->wmin, c->wmax, c->scale.med, c->scale.min, c->scale.max,
+	       c->scale.med * nw0 / nw, loop);
+	if (decap)
+		printf(" %9" PRIu64 " %9" PRIu64, c->lost, c->wasted);
+	printf("%s\n", c->mpps.max - c->mpps.min > 0.1 * c->mpps.med ?
+		       " !" : "");
+}
+
+/*
+ * Every variant and worker count of one (direction, peer set, size):
+ * self-checks and a warm-up each, then rounds that run each (variant,
+ * worker count) once in turn.
+ */
+static int
+dp_mw_measure(struct dp *d, bool decap, uint32_t j, unsigned int si)
+{
+	const struct perf_opts *o = d->o;
+	static double v[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
+	static double loop[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
+	static double scale[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
+	const struct dp_variant *var = d->var[decap];
+	unsigned int nb = d->nb_var[decap], p, x, r;
+	uint32_t len = d->sizes[si];
+	struct dp_mw_cell cells[DP_MAX_VARIANTS][PERF_MAX_LIST];
+	struct dp_mw_sample s;
+
+	memset(cells, 0, sizeof(cells));
+	for (p = 0; p < nb; p++) {
+		for (x = 0; x < o->nb_workers; x++) {
+			unsigned int nw = o->workers[x];
+
+			if (dp_use(d, j, &var[p]) != 0 ||
+			    (decap ? dp_mw_check_decap(d, j, len, var[p].k,
+						       nw) :
+				     dp_mw_check_encap(d, j, len, &var[p],
+						       nw)) != 0 ||
+			    dp_mw_run(d, decap, j, len, var[p].k, nw, false,
+				      o->seconds / 2, o->iterations / 2 +
+				      (o->iterations != 0), &s) != 0)
+				return -1;
+			cells[p][x].wmin = 1e300;
+		}
+	}
+	for (r = 0; r < o->runs; r++) {
+		for (p = 0; p < nb; p++) {
+			if (dp_use(d, j, &var[p]) != 0)
+				return -1;
+			for (x = 0; x < o->nb_workers; x++) {
+				struct dp_mw_cell *c = &cells[p][x];
+
+				if (dp_mw_run(d, decap, j, len, var[p].k,
+					      o->workers[x], false, o->seconds,
+					      o->iterations, &s) != 0)
+					return -1;
+				v[p][x][r] = s.mpps;
+				loop[p][x][r] = s.loop_mpps;
+				c->wmin = RTE_MIN(c->wmin, s.wmin);
+				c->wmax = RTE_MAX(c->wmax, s.wmax);
+				c->pkts += s.pkts;
+				c->lost += s.lost;
+				c->wasted += s.wasted;
+			}
+			for (x = 0; x < o->nb_workers; x++)
+				scale[p][x][r] = v[p][x][r] / v[p][0][r];
+		}
+	}
+	for (p = 0; p < nb; p++) {
+		for (x = 0; x < o->nb_workers; x++) {
+			struct dp_mw_cell *c = &cells[p][x];
+
+			c->mpps = perf_stat_of(v[p][x], o->runs);
+			c->loop = perf_stat_of(loop[p][x], o->runs);
+			c->scale = perf_stat_of(scale[p][x], o->runs);
+			dp_mw_print_row(d, decap, j, len, &var[p],
+					o->workers[x], o->workers[0], c);
+		}
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * The CPUs lcores may use: main() pinned this thread to one, so widen
+ * the affinity again (the kernel keeps it within the cpuset), then list
+ * them, first the one we were pinned to.
+ */
+static unsigned int
+dp_mw_cpus(int first, int *cpus, unsigned int max)
+{
+	cpu_set_t set;
+	unsigned int n = 0;
+
+	CPU_ZERO(&set);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0 ||
+	    sched_getaffinity(0, sizeof(set), &set) != 0) {
+		cpus[0] = first;
+		return 1;
+	}
+	if (first >= 0 && CPU_ISSET(first, &set))
+		cpus[n++] = first;
+	for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, &set) && c != first)
+			cpus[n++] = c;
+	return n;
+}
+
+/* EAL options after -- that place lcores themselves. */
+static bool
+dp_mw_user_lcores(const struct perf_opts *o)
+{
+	for (int i = 0; i < o->extra_argc; i++) {
+		const char *a = o->extra_argv[i];
+
+		if (strncmp(a, "-l", 2) == 0 || strncmp(a, "-c", 2) == 0 ||
+		    strncmp(a, "--lcores", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+dp_mw_print_setup(const struct dp *d)
+{
+	const struct perf_opts *o = d->o;
+	unsigned int w, cpus, maxw = 0;
+	rte_cpuset_t all;
+
+	CPU_ZERO(&all);
+	for (w = 0; w < d->nb_workers; w++) {
+		rte_cpuset_t s = rte_lcore_cpuset(wgd.workers[w].lcore_id);
+
+		CPU_OR(&all, &all, &s);
+	}
+	cpus = (unsigned int)CPU_COUNT(&all);
+	printf("# test-wg-perf --dataplane --workers: dpdk-wg's data path on "
+	       "up to %u worker lcores at once, burst %u, %u runs of ",
+	       d->nb_workers, d->burst, o->runs);
+	if (o->iterations != 0)
+		printf("%" PRIu64 " bursts per worker", o->iterations);
+	else
+		printf("%.3f s", o->seconds);
+	printf(" per cell, interleaved\n# workers (lcore@CPU):");
+	for (w = 0; w < d->nb_workers; w++) {
+		rte_cpuset_t s = rte_lcore_cpuset(wgd.workers[w].lcore_id);
+		int c;
+
+		for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &s); c++)
+			;
+		printf(" %u@%d%s", wgd.workers[w].lcore_id, c,
+		       CPU_COUNT(&s) > 1 ? "+" : "");
+	}
+	printf("; %u CPU(s) online\n", (unsigned int)sysconf(_SC_NPROCESSORS_ONLN));
+	printf("# crypto %s/%s; AllowedIPs rte_acl %s; memory: %s; TSC %.3f GHz\n",
+	       wgd.aead_driver->name,
+	       wgd.aead_driver->ctx_arch(wgd.workers[0].aead),
+	       wg_allowedips_alg(atomic_load(&wgd.allowedips)),
+	       d->huge ? "hugepages" : "no hugepages (4 KiB pages)",
+	       (double)d->tsc_hz / 1e9);
+	printf("# %u uplinks on net_null0..%u, TUN on net_null%u, %u queues "
+	       "each (worker i: queue i); %u peers in all, Redundancy = "
+	       "duplicate\n", d->nb_uplinks, d->nb_uplinks - 1,
+	       d->nb_uplinks, d->nb_workers, wgd.nb_peers);
+	printf("# copies for extra paths: chain = header mbuf + indirect "
+	       "clone, copy = rte_pktmbuf_copy(); the daemon would use %s "
+	       "(auto)\n", d->port_multi_seg[0] ? "chain" : "copy");
+	printf("# per-w: each worker's own peers (every N-th of the set, as "
+	       "RSS spreads peers);\n"
+	       "#   shared: fewer peers than workers, all workers send and "
+	       "receive for all of them\n"
+	       "#   (one keypair: atomic send counter, lock-free replay "
+	       "window); decap: blocks of a\n"
+	       "#   burst go to the worker that asks next, path c's copy of "
+	       "block b with block b + c\n"
+	       "# Mpps: inner packets per second through the data path, the "
+	       "sum of the workers' rates\n"
+	       "#   (median [min max]); Mpps/w: per worker, [wmin wmax] the "
+	       "slowest and fastest worker\n"
+	       "#   of any run; Gbit/s: inner bytes\n"
+	       "# scale: Mpps / Mpps of the first worker count (%u), median "
+	       "and [min max] of per-round\n"
+	       "#   ratios; eff: scale per worker added (1.00: linear)\n"
+	       "# +fill: Mpps with mbuf allocation and inner packet writing "
+	       "counted too\n"
+	       "# lost: packets none of whose copies the replay window took "
+	       "(too old); wasted: frames\n"
+	       "#   opened, then refused by the window (another worker took "
+	       "the packet, or the window\n"
+	       "#   moved past it, between the peek and the check); sums over "
+	       "the measured runs\n"
+	       "# !: runs spread over more than 10 %% of the median\n",
+	       o->workers[0]);
+	for (unsigned int x = 0; x < o->nb_workers; x++)
+		maxw = RTE_MAX(maxw, o->workers[x]);
+	if (maxw > cpus)
+		printf("# NOTE: up to %u workers on %u CPU(s): lcores share "
+		       "CPUs, so aggregate rates and\n# scaling above %u "
+		       "worker(s) are meaningless here (run on a machine with "
+		       ">= %u CPUs)\n", maxw, cpus, cpus, maxw);
+}
+
+/* --workers: the measurement of perf_dataplane_run() on N workers. */
+static int
+dp_mw_setup_lcores(struct dp *d, int core)
+{
+	const struct perf_opts *o = d->o;
+	int cpus[WGD_MAX_WORKERS];
+	unsigned int maxw = 0, n, len = 0;
+
+	for (unsigned int x = 0; x < o->nb_workers; x++)
+		maxw = RTE_MAX(maxw, o->workers[x]);
+	if (maxw > WGD_MAX_WORKERS) {
+		fprintf(stderr, "--dataplane: at most %u workers (the "
+			"daemon's WGD_MAX_WORKERS)\n", WGD_MAX_WORKERS);
+		return -1;
+	}
+	d->multi = true;
+	d->nb_workers = maxw;
+	if (dp_mw_user_lcores(o))
+		return 0;
+	n = dp_mw_cpus(core, cpus, RTE_DIM(cpus));
+	d->ncpus = n;
+	for (unsigned int w = 0; w < maxw; w++)
+		len += (unsigned int)snprintf(d->lcores + len,
+			sizeof(d->lcores) - len, "%s%u@%d", w ? "," : "", w,
+			cpus[w % n]);
+	return 0;
+}
+
 int
 perf_dataplane_run(const struct perf_opts *o)
 {
@@ -1119,22 +2178,39 @@ perf_dataplane_run(const struct perf_opts *o)
 	}
 	d.cur_set = UINT32_MAX;
 	dp_variants(&d);
+	d.nb_workers = 1;
+	if (o->nb_workers > 0 && dp_mw_setup_lcores(&d, core) != 0)
+		return 2;
 
 	if (dp_eal_init(&d, core) != 0)
 		return 1;
+	if (d.multi && rte_lcore_count() < d.nb_workers) {
+		fprintf(stderr, "--dataplane: %u workers need %u lcores, EAL "
+			"has %u\n", d.nb_workers, d.nb_workers,
+			rte_lcore_count());
+		rte_eal_cleanup();
+		return 1;
+	}
 	d.tsc_hz = rte_get_tsc_hz();
 	if (dp_template(&d) != 0 || dp_setup(&d) != 0)
 		goto out;
-	dp_print_setup(&d, core);
+	if (d.multi)
+		dp_mw_print_setup(&d);
+	else
+		dp_print_setup(&d, core);
 	for (int dir = 0; dir < 2; dir++) {
 		bool decap = dir == 1;
 
 		if (decap ? !o->decap : !o->encap)
 			continue;
-		dp_print_head(decap);
+		if (d.multi)
+			dp_mw_print_head(decap);
+		else
+			dp_print_head(decap);
 		for (j = 0; j < o->nb_peers; j++)
 			for (i = 0; i < d.nb_sizes; i++)
-				if (dp_measure(&d, decap, j, i) != 0)
+				if ((d.multi ? dp_mw_measure(&d, decap, j, i) :
+				     dp_measure(&d, decap, j, i)) != 0)
 					goto out;
 	}
 	if (d.notes[0] != '\0')

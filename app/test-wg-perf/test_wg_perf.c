@@ -7,7 +7,8 @@
  * common options (sizes, runs, duration, drivers) are parsed once and
  * handed to it:
  *
- *   --crypto     seal and open throughput of every AEAD backend on one core.
+ *   --crypto     seal and open throughput of every AEAD backend on one core
+ *                (with --mixed, of batches that mix the given sizes).
  *   --dataplane  dpdk-wg's own encap (and decap) path on one lcore, on
  *                net_null ports (perf_dataplane.c; built with DPDK only).
  */
@@ -26,6 +27,9 @@
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 #include "wg_aead_ipsec_mb.h"
 #endif
+#ifdef WG_AEAD_HAVE_MB
+#include "wg_aead_mb.h"
+#endif
 #ifdef WG_PERF_HAVE_OPENSSL
 #include <openssl/evp.h>
 #endif
@@ -36,6 +40,12 @@
 #define PERF_MAX_BACKENDS 16
 
 static const uint32_t perf_default_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
+
+/*
+ * --crypto --mixed: one measurement whose batches cycle through the
+ * --sizes list (op i has size i mod the list), instead of one per size.
+ */
+static bool perf_mixed;
 
 struct perf_mode {
 	const char *name;
@@ -253,21 +263,53 @@ perf_selected(const char *list, const char *drv, const char *arch, bool exact)
 	return perf_list_each(list, perf_match_item, &m) == 1;
 }
 
+#ifdef WG_AEAD_HAVE_MB
+/* Multi-lane contexts: "+lanes" and "+fallback" are the other policies. */
+static const struct {
+	const char *suffix;
+	enum wg_aead_mb_policy policy;
+} perf_mb_policies[] = {
+	{ "", WG_AEAD_MB_AUTO },
+	{ "+lanes", WG_AEAD_MB_LANES },
+	{ "+fallback", WG_AEAD_MB_FALLBACK },
+};
+
+#define PERF_NB_MB_POLICIES \
+	(sizeof(perf_mb_policies) / sizeof(perf_mb_policies[0]))
+
+static const char *const perf_mb_drivers[] = { "avx512_mb", "avx2_mb" };
+#endif
+
 static bool
 perf_known_arch(const char *item)
 {
+	char full[64];
 #ifdef WG_AEAD_HAVE_IPSEC_MB
 	const char *const *a;
-	char full[64];
 
 	for (a = wg_aead_ipsec_mb_arch_list(); *a != NULL; a++) {
 		snprintf(full, sizeof(full), "ipsec_mb/%s", *a);
 		if (strcmp(item, full) == 0)
 			return true;
 	}
-#else
-	(void)item;
 #endif
+#ifdef WG_AEAD_HAVE_MB
+	const char *const *b;
+	unsigned int d, p;
+
+	for (d = 0; d < 2; d++)
+		for (b = wg_aead_mb_arch_list(perf_mb_drivers[d]); *b != NULL;
+		     b++)
+			for (p = 0; p < PERF_NB_MB_POLICIES; p++) {
+				snprintf(full, sizeof(full), "%s/%s%s",
+					 perf_mb_drivers[d], *b,
+					 perf_mb_policies[p].suffix);
+				if (strcmp(item, full) == 0)
+					return true;
+			}
+#endif
+	(void)item;
+	(void)full;
 	return false;
 }
 
@@ -333,6 +375,36 @@ perf_backends_ipsec_mb(struct perf_backends *bs, const char *list,
 }
 #endif
 
+#ifdef WG_AEAD_HAVE_MB
+/*
+ * avx512_mb, avx2_mb: by default (or by driver name) the best path with
+ * the automatic policy, what ctx_create() gives; any path and policy when
+ * named in full, e.g. avx512_mb/avx512 or avx512_mb/avx512ifma+lanes.
+ */
+static void
+perf_backends_mb(struct perf_backends *bs, const char *list,
+		 const struct wg_aead_driver *drv)
+{
+	const char *const *a;
+	char what[32];
+	unsigned int p;
+
+	if (perf_selected(list, drv->name, NULL, false))
+		perf_backend_add(bs, drv, drv->ctx_create(), drv->name);
+	for (a = wg_aead_mb_arch_list(drv->name); *a != NULL; a++)
+		for (p = 0; p < PERF_NB_MB_POLICIES; p++) {
+			snprintf(what, sizeof(what), "%s%s", *a,
+				 perf_mb_policies[p].suffix);
+			if (!perf_selected(list, drv->name, what, true))
+				continue;
+			perf_backend_add(bs, drv,
+				wg_aead_mb_ctx_create_arch(*a,
+					perf_mb_policies[p].policy),
+				what);
+		}
+}
+#endif
+
 static void
 perf_backends_open(struct perf_backends *bs, const char *list)
 {
@@ -346,6 +418,16 @@ perf_backends_open(struct perf_backends *bs, const char *list)
 				perf_backends_ipsec_mb(bs, list, *d);
 			else
 				printf("# skipped ipsec_mb: cannot run here\n");
+			continue;
+		}
+#endif
+#ifdef WG_AEAD_HAVE_MB
+		if (wg_aead_mb_arch_list((*d)->name) != NULL) {
+			if ((*d)->probe())
+				perf_backends_mb(bs, list, *d);
+			else if (perf_selected(list, (*d)->name, NULL, false))
+				printf("# skipped %s: cannot run here\n",
+				       (*d)->name);
 			continue;
 		}
 #endif
@@ -385,29 +467,33 @@ struct perf_batch {
 	uint8_t key[PERF_NB_KEYS][WG_AEAD_KEY_LEN];
 	struct wg_aead_op ops[WG_AEAD_BATCH_MAX];
 	unsigned int n;
-	uint32_t len;
 };
 
+/* Op i gets size lens[i % nb_lens]. */
 static int
-perf_batch_init(struct perf_batch *pb, unsigned int n, uint32_t len)
+perf_batch_init(struct perf_batch *pb, unsigned int n, const uint32_t *lens,
+		unsigned int nb_lens)
 {
 	unsigned int i;
-	size_t stride = (len + 63) & ~(size_t)63; /* like mbuf data */
+	uint32_t max = 0;
+	size_t stride;
 
+	for (i = 0; i < nb_lens; i++)
+		max = lens[i] > max ? lens[i] : max;
+	stride = (max + 63) & ~(size_t)63; /* like mbuf data */
 	pb->data = aligned_alloc(64, stride * n + 64);
 	if (pb->data == NULL)
 		return -ENOMEM;
 	randombytes_buf(pb->data, stride * n);
 	randombytes_buf(pb->key, sizeof(pb->key));
 	pb->n = n;
-	pb->len = len;
 	for (i = 0; i < n; i++)
 		pb->ops[i] = (struct wg_aead_op){
 			/* a handful of peers share a burst */
 			.key = pb->key[i % PERF_NB_KEYS],
 			.counter = i,
 			.data = pb->data + i * stride,
-			.len = len,
+			.len = lens[i % nb_lens],
 			.tag = pb->tag[i],
 		};
 	return 0;
@@ -497,8 +583,9 @@ struct perf_result {
 };
 
 static int
-perf_measure(const struct perf_backend *b, uint32_t len,
-	     const struct perf_opts *o, struct perf_result *r)
+perf_measure(const struct perf_backend *b, const uint32_t *lens,
+	     unsigned int nb_lens, const struct perf_opts *o,
+	     struct perf_result *r)
 {
 	double seal_mpps[PERF_MAX_RUNS], open_mpps[PERF_MAX_RUNS];
 	struct perf_opts warm = *o;
@@ -508,7 +595,7 @@ perf_measure(const struct perf_backend *b, uint32_t len,
 	int ret;
 
 	r->valid = false;
-	ret = perf_batch_init(&pb, o->batch, len);
+	ret = perf_batch_init(&pb, o->batch, lens, nb_lens);
 	if (ret != 0)
 		return ret;
 	/* Warm caches, and let the core settle its (AVX-512) frequency. */
@@ -533,32 +620,94 @@ perf_measure(const struct perf_backend *b, uint32_t len,
 }
 
 static double
-perf_gbps(double mpps, uint32_t len)
+perf_gbps(double mpps, double len)
 {
 	return mpps * 1e6 * len * 8 / 1e9;
 }
 
+/* Width of the backend column: the longest label, at least 16. */
+static int perf_label_width = 16;
+
+/* len: payload bytes per op (the average one with --mixed) */
 static void
-perf_print_row(const char *label, uint32_t len, const char *op,
+perf_print_row(const char *label, double len, const char *op,
 	       const struct perf_stat *st, const struct perf_stat *ref)
 {
 	char ratio[16] = "-";
 
 	if (ref != NULL && ref->med > 0)
 		snprintf(ratio, sizeof(ratio), "%.2f", st->med / ref->med);
-	printf("%-16s %5" PRIu32 " %-4s %8.3f [%7.3f %7.3f] %8.2f [%7.2f %7.2f] %6s\n",
-	       label, len, op, st->med, st->min, st->max,
+	printf("%-*s %5.0f %-4s %8.3f [%7.3f %7.3f] %8.2f [%7.2f %7.2f] %6s\n",
+	       perf_label_width, label, len, op, st->med, st->min, st->max,
 	       perf_gbps(st->med, len), perf_gbps(st->min, len),
 	       perf_gbps(st->max, len), ratio);
+}
+
+static int
+perf_find_label(const struct perf_backends *bs, const char *prefix)
+{
+	unsigned int i;
+
+	for (i = 0; i < bs->n; i++)
+		if (strncmp(bs->b[i].label, prefix, strlen(prefix)) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * After the table: each multi-lane context against the single-buffer
+ * backends, median against median.
+ */
+static void
+perf_print_speedups(const struct perf_backends *bs,
+		    struct perf_result res[][PERF_MAX_SIZES],
+		    const double *sizes, unsigned int nb_sizes)
+{
+	static const char *const refs[] = {
+		"ipsec_mb/avx512", "ipsec_mb/avx2", "sodium/", "openssl/",
+	};
+#define PERF_NB_REFS (sizeof(refs) / sizeof(refs[0]))
+	int ref_idx[PERF_NB_REFS];
+	unsigned int i, j, k;
+
+	for (k = 0; k < PERF_NB_REFS; k++)
+		ref_idx[k] = perf_find_label(bs, refs[k]);
+	for (i = 0; i < bs->n; i++) {
+		if (strcmp(bs->b[i].drv->name, "avx512_mb") != 0 &&
+		    strcmp(bs->b[i].drv->name, "avx2_mb") != 0)
+			continue;
+		printf("# speed-up of %s (median / median), seal / open:\n"
+		       "# %5s", bs->b[i].label, "size");
+		for (k = 0; k < PERF_NB_REFS; k++)
+			if (ref_idx[k] >= 0)
+				printf(" %15s", bs->b[ref_idx[k]].label);
+		printf("\n");
+		for (j = 0; j < nb_sizes; j++) {
+			printf("# %5.0f", sizes[j]);
+			for (k = 0; k < PERF_NB_REFS; k++) {
+				const struct perf_result *r;
+
+				if (ref_idx[k] < 0)
+					continue;
+				r = &res[ref_idx[k]][j];
+				printf("    %5.2f / %4.2f",
+				       res[i][j].seal.med / r->seal.med,
+				       res[i][j].open.med / r->open.med);
+			}
+			printf("\n");
+		}
+	}
+#undef PERF_NB_REFS
 }
 
 static int
 perf_crypto_run(const struct perf_opts *o)
 {
 	static struct perf_result res[PERF_MAX_BACKENDS][PERF_MAX_SIZES];
+	double avg[PERF_MAX_SIZES];
 	struct perf_backends bs;
 	const struct perf_result *ref;
-	unsigned int i, j;
+	unsigned int i, j, nb_runs_sizes;
 	int ref_idx = -1, ret = 0;
 
 	perf_backends_open(&bs, o->drivers);
@@ -578,23 +727,50 @@ perf_crypto_run(const struct perf_opts *o)
 		printf("%.3f s\n", o->seconds);
 	printf("# Mpps and Gbit/s of payload (tag excluded): median [min max]"
 	       "; ratio = median / ipsec_mb/avx512\n");
-	printf("%-16s %5s %-4s %8s %17s %8s %17s %6s\n", "backend", "size",
+	if (perf_mixed) {
+		/* one measurement; size = the average payload */
+		nb_runs_sizes = 1;
+		avg[0] = 0;
+		for (j = 0; j < o->batch; j++)
+			avg[0] += o->sizes[j % o->nb_sizes];
+		avg[0] /= o->batch;
+		printf("# --mixed: op i of each batch has size sizes[i mod %u] "
+		       "of", o->nb_sizes);
+		for (j = 0; j < o->nb_sizes; j++)
+			printf("%s%" PRIu32, j ? "," : " ", o->sizes[j]);
+		printf("; size below = average payload\n");
+	} else {
+		nb_runs_sizes = o->nb_sizes;
+		for (j = 0; j < o->nb_sizes; j++)
+			avg[j] = o->sizes[j];
+	}
+	for (i = 0; i < bs.n; i++)
+		if ((int)strlen(bs.b[i].label) > perf_label_width)
+			perf_label_width = (int)strlen(bs.b[i].label);
+	printf("%-*s %5s %-4s %8s %17s %8s %17s %6s\n", perf_label_width,
+	       "backend", "size",
 	       "op", "Mpps", "[min max]", "Gbit/s", "[min max]", "ratio");
 
-	for (j = 0; j < o->nb_sizes && ret == 0; j++) {
+	for (j = 0; j < nb_runs_sizes && ret == 0; j++) {
 		for (i = 0; i < bs.n && ret == 0; i++)
-			ret = perf_measure(&bs.b[i], o->sizes[j], o, &res[i][j]);
+			ret = perf_mixed ?
+				perf_measure(&bs.b[i], o->sizes, o->nb_sizes, o,
+					     &res[i][j]) :
+				perf_measure(&bs.b[i], &o->sizes[j], 1, o,
+					     &res[i][j]);
 		for (i = 0; i < bs.n && ret == 0; i++) {
 			ref = ref_idx >= 0 ? &res[ref_idx][j] : NULL;
-			perf_print_row(bs.b[i].label, o->sizes[j], "seal",
+			perf_print_row(bs.b[i].label, avg[j], "seal",
 				       &res[i][j].seal,
 				       ref != NULL ? &ref->seal : NULL);
-			perf_print_row(bs.b[i].label, o->sizes[j], "open",
+			perf_print_row(bs.b[i].label, avg[j], "open",
 				       &res[i][j].open,
 				       ref != NULL ? &ref->open : NULL);
 		}
 		fflush(stdout);
 	}
+	if (ret == 0)
+		perf_print_speedups(&bs, res, avg, nb_runs_sizes);
 	perf_backends_close(&bs);
 	return ret == 0 ? 0 : 1;
 }
@@ -637,7 +813,17 @@ perf_usage(const char *prog)
 	       "  --driver LIST      backends to measure, e.g. "
 	       "ipsec_mb,sodium or ipsec_mb/avx2,openssl\n"
 	       "                     (default: all but ipsec_mb/avx, which is "
-	       "only run when named)\n"
+	       "only run when named;\n"
+	       "                     avx512_mb and avx2_mb are their best "
+	       "path with the automatic\n"
+	       "                     policy, other paths and policies by full "
+	       "name, e.g.\n"
+	       "                     avx512_mb/avx512, "
+	       "avx512_mb/avx512ifma+lanes, avx2_mb/avx2+fallback)\n"
+	       "  --mixed            --crypto: one measurement whose batches "
+	       "cycle through the\n"
+	       "                     --sizes list (e.g. --sizes "
+	       "64,64,64,1420), not one per size\n"
 	       "  --core N           pin to CPU N (default: the current "
 	       "CPU)\n"
 	       "  --help\n", WG_AEAD_BATCH_MAX);
@@ -656,6 +842,17 @@ perf_usage(const char *prog)
 	       "(rte_pktmbuf_copy), auto (as the\n"
 	       "                     daemon picks from the port's "
 	       "MULTI_SEGS); default chain,copy\n"
+	       "  --workers LIST     worker lcore counts, e.g. 1,2,4: each "
+	       "worker with its own\n"
+	       "                     queues and share of the peers (fewer "
+	       "peers than workers:\n"
+	       "                     all share them, e.g. one large peer); "
+	       "aggregate Mpps and\n"
+	       "                     scaling vs the first count. Lcores "
+	       "0..N-1 on the allowed\n"
+	       "                     CPUs (--lcores; more lcores than CPUs "
+	       "share them), unless\n"
+	       "                     -l, -c or --lcores come after --\n"
 	       "  after --, EAL options instead of the memory and log "
 	       "defaults (--in-memory with\n"
 	       "  hugepages if 192 MB are free, else --no-huge -m 512 "
@@ -787,13 +984,15 @@ enum {
 	OPT_DIR,
 	OPT_TX_COPIES,
 	OPT_HELP,
+	OPT_MIXED,
+	OPT_WORKERS,
 	OPT_MODE, /* + index into perf_modes */
 };
 
 int
 main(int argc, char **argv)
 {
-	static struct option longopts[PERF_NB_MODES + 13] = {
+	static struct option longopts[PERF_NB_MODES + 15] = {
 		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
@@ -806,6 +1005,8 @@ main(int argc, char **argv)
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "tx-copies", required_argument, NULL, OPT_TX_COPIES },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "mixed", no_argument, NULL, OPT_MIXED },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
 	};
 	struct perf_opts o = {
 		/* ~16 s for the default backends and sizes */
@@ -822,7 +1023,7 @@ main(int argc, char **argv)
 	int c;
 
 	for (i = 0; i < PERF_NB_MODES; i++)
-		longopts[12 + i] = (struct option){ perf_modes[i].name,
+		longopts[14 + i] = (struct option){ perf_modes[i].name,
 			no_argument, NULL, OPT_MODE + (int)i };
 	memcpy(o.sizes, perf_default_sizes, sizeof(perf_default_sizes));
 	o.nb_sizes = sizeof(perf_default_sizes) / sizeof(perf_default_sizes[0]);
@@ -882,6 +1083,14 @@ main(int argc, char **argv)
 			if (perf_parse_tx_copies(optarg, &o) != 0)
 				goto bad;
 			break;
+		case OPT_WORKERS:
+			if (perf_parse_list(optarg, o.workers, PERF_MAX_LIST,
+					    &o.nb_workers, 1, 64) != 0)
+				goto bad;
+			break;
+		case OPT_MIXED:
+			perf_mixed = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			perf_usage(argv[0]);
@@ -900,6 +1109,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc && !mode->eal_args)
 		goto bad;
+	if (perf_mixed && mode->run != perf_crypto_run) {
+		fprintf(stderr, "%s: --mixed is for --crypto\n", argv[0]);
+		goto bad;
+	}
 	o.extra_argc = argc - optind;
 	o.extra_argv = argv + optind;
 	o.prog = argv[0];

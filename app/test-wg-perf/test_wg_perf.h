@@ -34,6 +34,8 @@ struct perf_opts {
 	unsigned int nb_peers;
 	bool encap, decap;               /* --dir */
 	unsigned int tx_copies;          /* PERF_TX_* bits: how to copy */
+	uint32_t workers[PERF_MAX_LIST]; /* --workers: worker counts to */
+	unsigned int nb_workers;         /* compare; 0: one lcore */
 	int extra_argc;                  /* after "--": EAL options */
 	char **extra_argv;
 	const char *prog;
