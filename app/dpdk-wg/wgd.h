@@ -120,11 +120,13 @@ struct wgd_path_stats {
 	uint64_t delay_n;
 };
 
-/** When a counter first arrived, and on which path (duplicate mode). */
+/** When a counter first arrived, and on which path (duplicate mode).
+ * Workers share the ring (copies of one packet may reach two workers):
+ * relaxed atomics, as it only feeds the lag estimate. */
 struct wgd_arrival {
-	uint64_t counter;
-	uint64_t ns;
-	uint8_t slot;
+	_Atomic uint64_t counter;
+	_Atomic uint64_t ns;
+	_Atomic uint8_t slot;
 };
 
 /* Events a worker raises for the control lcore, on the event ring; a

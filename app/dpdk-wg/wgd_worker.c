@@ -83,16 +83,26 @@ path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
 	case WG_DROP_NONE:
 		st->first++;
 		if (a != NULL) {
-			a->counter = counter;
-			a->ns = now;
-			a->slot = (uint8_t)slot;
+			atomic_store_explicit(&a->counter, counter,
+					      memory_order_relaxed);
+			atomic_store_explicit(&a->ns, now, memory_order_relaxed);
+			atomic_store_explicit(&a->slot, (uint8_t)slot,
+					      memory_order_relaxed);
 		}
 		break;
 	case WG_DROP_REPLAY:
 		st->dup++;
 		/* How far this path lags the one that came first. */
-		if (a != NULL && a->counter == counter && a->slot != slot) {
-			st->delay_sum_ns += now - a->ns;
+		if (a != NULL &&
+		    atomic_load_explicit(&a->counter, memory_order_relaxed) ==
+		    counter &&
+		    atomic_load_explicit(&a->slot, memory_order_relaxed) !=
+		    slot) {
+			uint64_t first = atomic_load_explicit(&a->ns,
+						memory_order_relaxed);
+
+			/* Another worker's clock read may be a hair ahead. */
+			st->delay_sum_ns += now > first ? now - first : 0;
 			st->delay_n++;
 		}
 		break;
