@@ -196,11 +196,29 @@ tx_copy(const struct wgd_path *path, struct rte_mbuf *m)
 	return hdr;
 }
 
-void
-wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
-		struct wgd_peer *p, const struct wgd_pathset *ps,
-		struct rte_mbuf *m, uint32_t inner_len, uint64_t now,
-		void *outp)
+/*
+ * What the timers and the UAPI's tx_bytes need of a peer's sending, once
+ * per run of its packets in a burst: these words are shared by every
+ * lcore sending for the peer, and a write per packet would bounce them.
+ */
+static void
+peer_tx_account(struct wgd_peer *p, uint64_t wire_bytes, bool data,
+		uint64_t now)
+{
+	atomic_store_explicit(&p->tx_auth_ns, now, memory_order_relaxed);
+	if (data)
+		atomic_store_explicit(&p->tx_data_ns, now,
+				      memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->tx_bytes, wire_bytes,
+				  memory_order_relaxed);
+}
+
+/* wgd_send_sealed() without the peer's accounting; returns the message's
+ * length on the wire (before outer headers). */
+static uint32_t
+send_on_paths(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
+	      struct wgd_peer *p, const struct wgd_pathset *ps,
+	      struct rte_mbuf *m, uint32_t inner_len, void *outp)
 {
 	struct tx_out local, *out = outp;
 	uint32_t wire_len = rte_pktmbuf_pkt_len(m);
@@ -223,15 +241,21 @@ wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 		tx_one(st, lslot, txq, out, p, ps, t, copy, inner_len != 0);
 	}
 	tx_one(st, lslot, txq, out, p, ps, 0, m, inner_len != 0);
-
-	atomic_store_explicit(&p->tx_auth_ns, now, memory_order_relaxed);
-	if (inner_len != 0)
-		atomic_store_explicit(&p->tx_data_ns, now,
-				      memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->tx_bytes, wire_len,
-				  memory_order_relaxed);
 	if (outp == NULL && txq >= 0)
 		tx_flush(st, txq, out);
+	return wire_len;
+}
+
+void
+wgd_send_sealed(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
+		struct wgd_peer *p, const struct wgd_pathset *ps,
+		struct rte_mbuf *m, uint32_t inner_len, uint64_t now,
+		void *outp)
+{
+	uint32_t wire_len = send_on_paths(st, lslot, txq, p, ps, m, inner_len,
+					  outp);
+
+	peer_tx_account(p, wire_len, inner_len != 0, now);
 }
 
 void
@@ -244,6 +268,8 @@ wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
 	struct seal_item items[WGD_BURST];
 	struct tx_out out = { .n = { 0 } };
 	unsigned int i, k = 0;
+	uint64_t wire_bytes = 0;
+	bool data = false;
 
 	for (i = 0; i < n; i++) {
 		struct wgd_peer *p = peers[i];
@@ -280,10 +306,18 @@ wgd_tx_burst(struct wg_aead_ctx *aead, struct wgd_lcore_stats *st,
 	drv->seal(aead, ops, k);
 	st->crypto_batches++;
 	st->encrypted += k;
-	for (i = 0; i < k; i++)
-		wgd_send_sealed(st, lslot, txq, items[i].peer, items[i].ps,
-				items[i].m, items[i].inner_len, now,
-				txq >= 0 ? &out : NULL);
+	for (i = 0; i < k; i++) {
+		wire_bytes += send_on_paths(st, lslot, txq, items[i].peer,
+					    items[i].ps, items[i].m,
+					    items[i].inner_len,
+					    txq >= 0 ? &out : NULL);
+		data |= items[i].inner_len != 0;
+		if (i + 1 == k || items[i + 1].peer != items[i].peer) {
+			peer_tx_account(items[i].peer, wire_bytes, data, now);
+			wire_bytes = 0;
+			data = false;
+		}
+	}
 	if (txq >= 0)
 		tx_flush(st, txq, &out);
 }
