@@ -342,10 +342,6 @@ struct wg_allowedips *wgd_allowedips_build(
 		size_t errlen);
 /** Make a table the workers' and free the old one after a grace period. */
 void wgd_allowedips_publish(struct wg_allowedips *a);
-/** The keypair a data message's receiver index names, if it may still
- * receive; RCU-protected: valid until the caller's next quiescent state. */
-struct wg_keypair *wgd_keypair_lookup(const void *msg, uint64_t now,
-				      enum wg_drop_reason *reason);
 
 /* wgd_tx.c */
 /**

@@ -29,26 +29,6 @@ wgd_peer_of(const struct wg_peer *core)
 	return core->user;
 }
 
-struct wg_keypair *
-wgd_keypair_lookup(const void *msg, uint64_t now, enum wg_drop_reason *reason)
-{
-	const struct wg_msg_data *hdr = msg;
-	struct wg_keypair *kp;
-	void *data;
-
-	if (rte_hash_lookup_data(wgd.index_hash, &hdr->receiver_index,
-				 &data) < 0) {
-		*reason = WG_DROP_UNKNOWN_INDEX;
-		return NULL;
-	}
-	kp = data;
-	if (!wg_keypair_can_receive(kp, now)) {
-		*reason = WG_DROP_KEY_EXPIRED;
-		return NULL;
-	}
-	return kp;
-}
-
 static int
 index_hash_create(void)
 {
@@ -353,13 +333,9 @@ wgd_peers_free(void)
 {
 	struct wgd_peer *p;
 
-	WGD_FOREACH_PEER(p) {
-		struct wg_peer *core = p->core;
-
-		p->core = NULL;
+	/* The slots; wg_device_destroy() frees the core peers. */
+	WGD_FOREACH_PEER(p)
 		peer_release(p);
-		(void)core;    /* wg_device_destroy() frees the core peers */
-	}
 	wg_device_destroy(wgd.dev);
 	wgd.dev = NULL;
 	wg_allowedips_free(wgd.allowedips);

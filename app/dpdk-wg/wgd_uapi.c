@@ -105,6 +105,7 @@ struct plan {
 	const struct wg_conf_peer **conf;
 	struct wg_conf_peer **own;   /**< copies and new peers, by slot */
 	bool *created, *removed, *listed;
+	bool replace_peers;         /**< the set replaces the peer list */
 	struct wg_endpoint *endpoint; /**< by slot: endpoint= given */
 	struct wgd_peer **gone;      /**< live peers to remove */
 	unsigned int nb_gone;
@@ -311,7 +312,7 @@ plan_peer(struct plan *pl, const struct wg_uapi_peer_set *ps)
 	c = plan_touch(pl, id);
 	if (c == NULL)
 		return -ENOMEM;
-	if (!pl->listed[id] && !pl->created[id] && pl->listed[0]) {
+	if (!pl->listed[id] && !pl->created[id] && pl->replace_peers) {
 		/* replace_peers: a peer that stays gets what the
 		 * transaction gives it, as if made anew (but keeps its
 		 * session, paths and counters). */
@@ -344,8 +345,7 @@ plan_build(struct plan *pl, const struct wg_uapi_set *set)
 	uint32_t id;
 	int ret;
 
-	/* listed[0]: the transaction replaces the peer list. */
-	pl->listed[0] = set->replace_peers;
+	pl->replace_peers = set->replace_peers;
 	if (set->has_private_key &&
 	    !wg_crypto_is_zero(set->private_key, WG_KEY_LEN)) {
 		/* A peer with our new public key could never handshake:

@@ -25,7 +25,7 @@
  * headers for each path, one copy per path as duplicate mode delivers
  * them; the worker's uplink_rx() sequence, reproduced from wgd_worker.c
  * (static there): wg_net_parse(), our address and port, wg_msg_classify(),
- * wgd_keypair_lookup() (the real rte_hash), one open batch, the replay
+ * the receiver-index lookup (the real rte_hash, in bulk), one open batch, the replay
  * window, per-path accounting, AllowedIPs by source, TX to the TUN port.
  *
  * The timed part of a burst is the data path alone; mbuf allocation and
