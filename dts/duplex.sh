@@ -231,25 +231,14 @@ dx_start_b() {
 	dts_log "B: dpdk-wg up (pid $DX_B_PID)"
 }
 
-# dx_stop_b: SIGTERM (final stats), 10 s, then SIGKILL. 1 if it crashed
+# dx_stop_b: SIGTERM (final stats), dts_await_exit, then SIGKILL. 1 if it crashed
 # or had to be killed.
 dx_stop_b() {
 	local pid=$DX_B_PID i rc
 	[ -n "$pid" ] || return 0
 	DX_B_PID=
 	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null &&
-		[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		dts_log "dpdk-wg B did not exit within 10 s of SIGTERM"
-		return 1
-	fi
+	dts_await_exit "$pid" "dpdk-wg B" || return 1
 	wait "$pid" 2>/dev/null
 	rc=$?
 	[ $rc -eq 0 ] || { dts_log "dpdk-wg B exited with status $rc"; return 1; }

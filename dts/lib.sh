@@ -473,25 +473,46 @@ dts_start_dpdk_wg() {
 	dts_log "dpdk-wg up (pid $DTS_DPDK_PID)"
 }
 
+# dts_in_kernel PID: 0 if a thread of PID sleeps uninterruptibly (D),
+# i.e. the kernel is still working for it, e.g. closing its af_packet
+# sockets waits for an RCU grace period, which takes seconds on a busy
+# 2-vCPU VM. No signal reaches such a thread, so no exit path in the
+# daemon can be faster than the kernel.
+dts_in_kernel() {
+	grep -qs '^[0-9]* (.*) D ' /proc/"$1"/task/*/stat
+}
+
+# dts_await_exit PID NAME: wait for a signalled PID to exit: 10 s, and
+# up to 60 s in all while the kernel still holds one of its threads (D
+# state, logged). Then SIGKILL and 1 (logged); 0 if it exited.
+dts_await_exit() {
+	local pid=$1 name=$2 i said=
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && return 0
+		if [ "$i" -ge 100 ]; then
+			dts_in_kernel "$pid" || break
+			[ -n "$said" ] || dts_log "$name: still in the kernel (D state) 10 s after SIGTERM; waiting"
+			said=1
+		fi
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	dts_log "$name did not exit within $((i / 10)) s of SIGTERM"
+	return 1
+}
+
 # Stop dpdk-wg (SIGTERM: it prints its final stats). Sets DTS_DPDK_RC.
 # Fails the test if it crashed or had to be killed.
 dts_stop_dpdk_wg() {
-	local pid=$DTS_DPDK_PID i
+	local pid=$DTS_DPDK_PID
 	[ -n "$pid" ] || return 0
 	DTS_DPDK_PID=
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
-		for ((i = 0; i < 100; i++)); do
-			[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && break
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null &&
-			[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]; then
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
+		if ! dts_await_exit "$pid" dpdk-wg; then
 			DTS_DPDK_RC=killed
-			dts_log "dpdk-wg did not exit within 10 s of SIGTERM"
 			return 1
 		fi
 	fi

@@ -191,8 +191,10 @@ clock_init(void)
 
 #define STOP_DEADLINE_S 5
 
-/* The stop did not finish: something is blocked (seen rarely on the test
- * bed, not yet explained). Say so and leave; async-signal-safe only. */
+/* The stop did not finish: something in user space is blocked. Say so and
+ * leave; async-signal-safe only. (A thread the kernel holds, such as the
+ * main thread closing af_packet sockets in packet_release(), which waits
+ * for an RCU grace period, takes no signal: this cannot cut that short.) */
 static void
 on_stop_deadline(int sig)
 {
