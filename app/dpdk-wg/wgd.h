@@ -14,6 +14,7 @@
  */
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -120,6 +121,23 @@ struct wgd_path_stats {
 	uint64_t delay_n;
 };
 
+/**
+ * A peer's bytes received and sent (as WireGuard counts them: messages,
+ * once however many paths carry them), kept per lcore: one writer each,
+ * so adding is a plain load and store, not a locked add that would wait
+ * for the store buffer to drain at every run of a peer's packets.
+ */
+struct wgd_peer_bytes {
+	_Atomic uint64_t rx, tx;
+} __rte_cache_aligned;
+
+static inline void
+wgd_peer_bytes_add(_Atomic uint64_t *count, uint64_t n)
+{
+	atomic_store_explicit(count, atomic_load_explicit(count,
+			      memory_order_relaxed) + n, memory_order_relaxed);
+}
+
 /** When a counter first arrived, and on which path (duplicate mode).
  * Workers share the ring (copies of one packet may reach two workers):
  * relaxed atomics, as it only feeds the lag estimate. */
@@ -156,12 +174,9 @@ void wgd_reverse_path(const struct wg_net_info *info,
 
 /** A peer as the data path sees it. */
 struct wgd_peer {
+	/* Read by every lcore, changed by the control lcore only. */
 	uint32_t id;                          /**< 1-based, AllowedIPs userdata */
 	struct wg_peer *core;
-	/** Its settings, owned by the peer (the UAPI changes them);
-	 * control lcore only. */
-	struct wg_conf_peer *conf;
-	bool removing;                        /**< being removed (UAPI) */
 	/** conf->redundancy, fixed for the peer's life: workers read
 	 * this, never conf, which the control lcore replaces. */
 	enum wg_conf_redundancy redundancy;
@@ -170,17 +185,27 @@ struct wgd_peer {
 	_Atomic(struct wgd_pathset *) paths;
 	/** Packets waiting for a keypair or a path (MP/SC). */
 	struct rte_ring *staged;
-	/* Activity stamps (monotonic ns), written by workers, turned into
-	 * timer events by the control lcore. */
-	_Atomic uint64_t rx_auth_ns, rx_data_ns, tx_auth_ns, tx_data_ns;
-	uint64_t seen_rx_auth, seen_rx_data, seen_tx_auth, seen_tx_data;
-	_Atomic uint64_t rx_bytes, tx_bytes;
-	/** Events in flight (enum wgd_event_type bits): set by the worker
-	 * that raises one, cleared by the control lcore when handled. */
-	_Atomic uint32_t pending;
 	/** [lcore slot][path]: workers 0..n-1, then the control lcore. */
 	struct wgd_path_stats (*pstats)[WGD_MAX_PATHS];
 	struct wgd_arrival *arrivals;         /**< duplicate mode only */
+	/** [lcore slot]: byte counts, summed by wgd_peer_bytes_sum(). */
+	struct wgd_peer_bytes *bytes;
+
+	/* Activity stamps (monotonic ns), turned into timer events by the
+	 * control lcore: written by the lcores receiving (then sending)
+	 * for the peer, once per run of its packets in a burst. A line
+	 * each, away from what every lcore reads. */
+	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint64_t rx_auth_ns, rx_data_ns;
+	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint64_t tx_auth_ns, tx_data_ns;
+	/** Events in flight (enum wgd_event_type bits): set by the worker
+	 * that raises one, cleared by the control lcore when handled. */
+	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint32_t pending;
+
+	/** Its settings, owned by the peer (the UAPI changes them);
+	 * control lcore only. */
+	struct wg_conf_peer *conf;
+	bool removing;                        /**< being removed (UAPI) */
+	uint64_t seen_rx_auth, seen_rx_data, seen_tx_auth, seen_tx_data;
 	/* Control lcore only. */
 	int16_t uplink_hint;                  /**< where the endpoint was seen */
 	bool has_pending_hs;                  /**< initiation waiting for a path */
@@ -317,6 +342,8 @@ int wgd_peers_init(void);
 void wgd_peers_free(void);
 struct wgd_peer *wgd_peer_of(const struct wg_peer *core);
 /** The live peer with this public key, or NULL. */
+/** A peer's bytes received and sent, summed over the lcores. */
+void wgd_peer_bytes_sum(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx);
 struct wgd_peer *wgd_peer_find(const uint8_t public_key[WG_KEY_LEN]);
 
 /*

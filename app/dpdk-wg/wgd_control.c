@@ -426,6 +426,7 @@ apply_activity(struct wgd_peer *p)
 	uint64_t tx_data = atomic_load(&p->tx_data_ns);
 	bool rx = rx_auth != p->seen_rx_auth, tx = tx_auth != p->seen_tx_auth;
 	bool rxd = rx_data != p->seen_rx_data, txd = tx_data != p->seen_tx_data;
+	uint64_t rx_bytes, tx_bytes;
 
 	p->seen_rx_auth = rx_auth;
 	p->seen_rx_data = rx_data;
@@ -441,8 +442,9 @@ apply_activity(struct wgd_peer *p)
 				    txd);
 	if (rx)
 		wg_peer_rx_activity(p->core, rxd);
-	atomic_store(&p->core->rx_bytes, atomic_load(&p->rx_bytes));
-	atomic_store(&p->core->tx_bytes, atomic_load(&p->tx_bytes));
+	wgd_peer_bytes_sum(p, &rx_bytes, &tx_bytes);
+	atomic_store(&p->core->rx_bytes, rx_bytes);
+	atomic_store(&p->core->tx_bytes, tx_bytes);
 }
 
 static void

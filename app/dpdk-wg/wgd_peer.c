@@ -10,7 +10,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
@@ -29,6 +29,17 @@ wgd_peer_of(const struct wg_peer *core)
 	return core->user;
 }
 
+/* Receiver indices are 4 bytes: compared inline, not by memcmp(). */
+static int
+index_cmp(const void *a, const void *b, size_t len __rte_unused)
+{
+	uint32_t x, y;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
 static int
 index_hash_create(void)
 {
@@ -36,7 +47,8 @@ index_hash_create(void)
 		.name = "wgd_index",
 		.entries = INDEX_HASH_ENTRIES,
 		.key_len = sizeof(uint32_t),
-		.hash_func = rte_jhash,
+		/* Indices are random: one CRC32 instruction spreads them. */
+		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_socket_id(),
 		/* Workers read while the control lcore writes. */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
@@ -49,6 +61,7 @@ index_hash_create(void)
 	wgd.index_hash = rte_hash_create(&params);
 	if (wgd.index_hash == NULL)
 		return -1;
+	rte_hash_set_cmp_func(wgd.index_hash, index_cmp);
 	return rte_hash_rcu_qsbr_add(wgd.index_hash, &rcu);
 }
 
@@ -138,8 +151,11 @@ peer_init(struct wgd_peer *p, struct wg_conf_peer *cp, uint32_t id)
 	p->staged = rte_ring_create(name, WGD_STAGED_PER_PEER,
 				    (int)rte_socket_id(), RING_F_SC_DEQ);
 	p->pstats = calloc(wgd.nb_workers + 1, sizeof(*p->pstats));
-	if (p->staged == NULL || p->pstats == NULL)
+	p->bytes = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				 (wgd.nb_workers + 1) * sizeof(*p->bytes));
+	if (p->staged == NULL || p->pstats == NULL || p->bytes == NULL)
 		return -1;
+	memset(p->bytes, 0, (wgd.nb_workers + 1) * sizeof(*p->bytes));
 	if (cp->redundancy == WG_CONF_DUPLICATE) {
 		p->arrivals = calloc(WGD_ARRIVALS, sizeof(*p->arrivals));
 		if (p->arrivals == NULL)
@@ -169,6 +185,7 @@ peer_release(struct wgd_peer *p)
 	}
 	free(atomic_load(&p->paths));
 	free(p->pstats);
+	free(p->bytes);
 	free(p->arrivals);
 	if (p->conf != NULL) {
 		wg_conf_peer_clear(p->conf);
@@ -183,6 +200,21 @@ peer_start(struct wgd_peer *p)
 	wgd_peer_update_path(p, -1, NULL);
 	if (p->conf->keepalive != 0)
 		wg_peer_set_persistent_keepalive(p->core, p->conf->keepalive);
+}
+
+void
+wgd_peer_bytes_sum(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx)
+{
+	unsigned int l;
+
+	*rx = 0;
+	*tx = 0;
+	for (l = 0; p->bytes != NULL && l <= wgd.nb_workers; l++) {
+		*rx += atomic_load_explicit(&p->bytes[l].rx,
+					    memory_order_relaxed);
+		*tx += atomic_load_explicit(&p->bytes[l].tx,
+					    memory_order_relaxed);
+	}
 }
 
 struct wgd_peer *
@@ -307,7 +339,9 @@ wgd_peers_init(void)
 		return -1;
 	}
 	wgd.nb_peer_slots = conf->npeers + SPARE_PEER_SLOTS;
-	wgd.peers = calloc(wgd.nb_peer_slots + 1, sizeof(*wgd.peers));
+	/* Cache-line aligned: each peer's lines that workers write. */
+	wgd.peers = rte_zmalloc("wgd_peers", (wgd.nb_peer_slots + 1) *
+				sizeof(*wgd.peers), RTE_CACHE_LINE_SIZE);
 	if (wgd.peers == NULL)
 		return -1;
 	for (i = 0; i < conf->npeers; i++) {
@@ -339,5 +373,5 @@ wgd_peers_free(void)
 	wg_device_destroy(wgd.dev);
 	wgd.dev = NULL;
 	wg_allowedips_free(wgd.allowedips);
-	free(wgd.peers);
+	rte_free(wgd.peers);
 }

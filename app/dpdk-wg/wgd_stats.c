@@ -118,8 +118,7 @@ wgd_peer_bytes_get(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx,
 {
 	const struct peer_base *b = since_clear ? peer_base_of(p) : NULL;
 
-	*rx = atomic_load(&p->rx_bytes);
-	*tx = atomic_load(&p->tx_bytes);
+	wgd_peer_bytes_sum(p, rx, tx);
 	if (b == NULL)
 		return;
 	*rx = since(*rx, b->rx_bytes);

@@ -85,8 +85,7 @@ uapi_get(size_t *len)
 					 WG_NS_PER_SEC;
 		pi->last_handshake_nsec = core->last_handshake_realtime %
 					  WG_NS_PER_SEC;
-		pi->rx_bytes = atomic_load(&p->rx_bytes);
-		pi->tx_bytes = atomic_load(&p->tx_bytes);
+		wgd_peer_bytes_sum(p, &pi->rx_bytes, &pi->tx_bytes);
 	}
 	info.peers = peers;
 	info.npeers = n;

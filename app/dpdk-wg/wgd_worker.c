@@ -112,10 +112,47 @@ path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
 	}
 }
 
+/*
+ * What the timers and the UAPI's rx_bytes need of a peer's receiving,
+ * written once per run of its packets in a burst (as on encap): these
+ * words are shared by every lcore receiving for the peer.
+ */
+struct rx_run {
+	struct wgd_peer *peer;
+	uint64_t bytes;
+	bool data;
+};
+
+static void
+rx_run_flush(struct rx_run *run, unsigned int lslot, uint64_t now)
+{
+	struct wgd_peer *p = run->peer;
+
+	if (p == NULL)
+		return;
+	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
+	if (run->data)
+		atomic_store_explicit(&p->rx_data_ns, now,
+				      memory_order_relaxed);
+	wgd_peer_bytes_add(&p->bytes[lslot].rx, run->bytes);
+	*run = (struct rx_run){ .peer = NULL };
+}
+
+static void
+rx_run_add(struct rx_run *run, unsigned int lslot, struct wgd_peer *p,
+	   uint32_t bytes, uint64_t now)
+{
+	if (run->peer != p) {
+		rx_run_flush(run, lslot, now);
+		run->peer = p;
+	}
+	run->bytes += bytes;
+}
+
 /* After authentication: replay window, inner packet checks, events. */
 static bool
 open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
-	    uint64_t now, uint32_t *inner_len)
+	    uint64_t now, struct rx_run *run, uint32_t *inner_len)
 {
 	struct wgd_lcore_stats *st = &w->stats;
 	struct wg_peer *core = it->kp->entry.peer;
@@ -152,9 +189,7 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 		wgd_reverse_path(&it->info, it->m, &ev.back);
 		wgd_event_raise(st, p, &ev);
 	}
-	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->rx_bytes, plain_len + WG_MSG_DATA_MIN_LEN,
-				  memory_order_relaxed);
+	rx_run_add(run, w->index, p, plain_len + WG_MSG_DATA_MIN_LEN, now);
 	if (plain_len == 0) {         /* keepalive */
 		rte_pktmbuf_free(it->m);
 		return false;
@@ -166,8 +201,39 @@ open_accept(struct wgd_worker *w, struct open_item *it, uint32_t plain_len,
 		wgd_drop(st, it->m, WGD_DROP_BAD_INNER);
 		return false;
 	}
-	atomic_store_explicit(&p->rx_data_ns, now, memory_order_relaxed);
+	run->data = true;
 	return true;
+}
+
+/* What open_accept() writes, asked for before the decryption hides the
+ * wait (with many peers, none of it is in cache). */
+static void
+prefetch_accept(const struct wgd_worker *w, const struct open_item *items,
+		unsigned int n)
+{
+	unsigned int i;
+
+	if (n < 2 || items[0].kp == items[n - 1].kp)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct wgd_peer *p = wgd_peer_of(items[i].kp->entry.peer);
+
+		wg_replay_prefetch(items[i].kp->replay, items[i].counter);
+		rte_prefetch0(p);
+		rte_prefetch0_write(&p->rx_auth_ns);
+	}
+	for (i = 0; i < n; i++) {
+		const struct wgd_peer *p = wgd_peer_of(items[i].kp->entry.peer);
+		const struct wgd_pathset *ps =
+			atomic_load_explicit(&p->paths, memory_order_relaxed);
+
+		rte_prefetch0_write(&p->bytes[w->index]);
+		rte_prefetch0_write(&p->pstats[w->index]);
+		if (ps != NULL) {
+			rte_prefetch0(ps);
+			rte_prefetch0(&ps->path[0].net.dst);
+		}
+	}
 }
 
 static void
@@ -180,6 +246,7 @@ open_burst(struct wgd_worker *w, struct open_item *items, unsigned int n,
 	struct rte_mbuf *out[WGD_BURST];
 	uint32_t ids[WGD_BURST], lens[WGD_BURST];
 	struct open_item *acc[WGD_BURST];
+	struct rx_run run = { .peer = NULL };
 	unsigned int i, k = 0, nout = 0, sent;
 
 	for (i = 0; i < n; i++) {
@@ -194,6 +261,7 @@ open_burst(struct wgd_worker *w, struct open_item *items, unsigned int n,
 		ops[i].len = len;
 		ops[i].tag = hdr->encrypted_data + len;
 	}
+	prefetch_accept(w, items, n);
 	wgd.aead_driver->open(w->aead, ops, n);
 	st->crypto_batches++;
 
@@ -202,11 +270,12 @@ open_burst(struct wgd_worker *w, struct open_item *items, unsigned int n,
 			wgd_drop(st, items[i].m, WG_DROP_DATA_AUTH);
 			continue;
 		}
-		if (!open_accept(w, &items[i], ops[i].len, now, &lens[k]))
+		if (!open_accept(w, &items[i], ops[i].len, now, &run, &lens[k]))
 			continue;
 		inner[k] = ops[i].data;
 		acc[k++] = &items[i];
 	}
+	rx_run_flush(&run, w->index, now);
 	st->decrypted += k;
 	if (k == 0)
 		return;
@@ -291,6 +360,36 @@ uplink_classify(struct wgd_worker *w, uint16_t uplink, struct rte_mbuf *m,
 }
 
 /*
+ * With many peers, the keypairs a burst names are not in cache: one pass
+ * per level of pointers, so that the misses of all of them overlap (the
+ * keypairs, then their windows and peers), before the loop that reads
+ * them stalls on each in turn.
+ */
+static void
+prefetch_keypairs(void *const data[], uint64_t hits, unsigned int n)
+{
+	unsigned int i;
+
+	if (n < 2 || data[0] == data[n - 1])
+		return;               /* one keypair (or so): in cache */
+	for (i = 0; i < n; i++) {
+		if (!(hits & (1ULL << i)))
+			continue;
+		rte_prefetch0(data[i]);
+		rte_prefetch0(RTE_PTR_ADD(data[i], RTE_CACHE_LINE_SIZE));
+	}
+	for (i = 0; i < n; i++) {
+		const struct wg_keypair *kp = data[i];
+
+		if (!(hits & (1ULL << i)))
+			continue;
+		rte_prefetch0(kp->replay);
+		rte_prefetch0(&kp->entry.peer->user);
+		rte_prefetch0(&kp->entry.peer->keypairs);
+	}
+}
+
+/*
  * The keypairs the receiver indices of a burst name, looked up together
  * (rte_hash prefetches every bucket before it compares one: with many
  * peers, the index table is not in cache), then the replay window: a
@@ -314,6 +413,7 @@ uplink_lookup(struct wgd_worker *w, struct open_item *items, unsigned int n,
 	if (rte_hash_lookup_bulk_data(wgd.index_hash, keys, n, &hits,
 				      data) < 0)
 		hits = 0;
+	prefetch_keypairs(data, hits, n);
 	for (i = 0; i < n; i++) {
 		struct open_item *it = &items[i];
 		const struct wg_msg_data *hdr = rte_pktmbuf_mtod_offset(it->m,

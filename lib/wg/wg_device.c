@@ -234,12 +234,17 @@ wg_index_find(const struct wg_device *dev, uint32_t index,
 struct wg_keypair *
 wg_keypair_alloc(const struct wg_device *dev)
 {
-	size_t replay_size = wg_replay_size(dev->replay_window);
+	size_t size = sizeof(struct wg_keypair) +
+		      wg_replay_size(dev->replay_window);
 	struct wg_keypair *kp;
 
-	kp = calloc(1, sizeof(*kp) + replay_size);
+	/* Aligned, so that the send counter and the replay window (written
+	 * by different lcores) each start a cache line of their own. */
+	size = (size + WG_CACHE_LINE - 1) & ~(size_t)(WG_CACHE_LINE - 1);
+	kp = aligned_alloc(WG_CACHE_LINE, size);
 	if (kp == NULL)
 		return NULL;
+	memset(kp, 0, size);
 	kp->entry.type = WG_INDEX_KEYPAIR;
 	kp->replay = (struct wg_replay *)(kp + 1);
 	wg_replay_init(kp->replay, dev->replay_window);

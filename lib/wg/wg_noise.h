@@ -12,12 +12,16 @@
  * until no reader can hold it.
  */
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "wg_messages.h"
 #include "wg_replay.h"
+
+/** Lines that different lcores write are kept apart by this much. */
+#define WG_CACHE_LINE 64
 
 struct wg_device;
 struct wg_peer;
@@ -58,17 +62,22 @@ struct wg_handshake {
 };
 
 struct wg_keypair {
+	/* Written before the keypair is published, then only read (the
+	 * valid flags change once, on expiry): shared by every lcore. */
 	struct wg_index_entry entry;    /**< entry.index: our receiver index */
 	uint8_t send_key[WG_KEY_LEN];
 	uint8_t recv_key[WG_KEY_LEN];
-	_Atomic uint64_t send_counter;  /**< next counter to send */
 	uint64_t birthdate;             /**< monotonic ns */
 	uint32_t remote_index;
 	bool i_am_initiator;
 	_Atomic bool sending_valid;
 	_Atomic bool receiving_valid;
-	struct wg_replay *replay;       /**< in the same allocation */
+	struct wg_replay *replay;       /**< in the same allocation, own lines */
+	/* Written by every lcore that sends under the keypair: a line of its
+	 * own, so that senders do not evict the keys receivers read. */
+	alignas(WG_CACHE_LINE) _Atomic uint64_t send_counter; /**< next to send */
 };
+
 
 /** The three slots of whitepaper 6.1: a responder's new keypair waits in
  * next until the first data packet under it confirms the initiator has it. */
