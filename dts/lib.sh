@@ -27,6 +27,8 @@
 #   DTS_KEEP_LOGS=1   keep the work directory (logs, captures; keys wiped)
 #   DTS_VERBOSE=1     print every command the helpers run
 #   DTS_QPAIRS=N      qpairs= of net_af_packet (default 1)
+#   DTS_LCORES=...    dpdk-wg's lcore option (default "-l 0-1": the control
+#                     lcore and one worker), e.g. "--lcores 0@0,1@1,2@0"
 #   DTS_LOCK_WAIT=S   how long to wait for another dts test (default 100)
 #   DTS_IPERF_SECS, DTS_REKEY_SECS, DTS_REKEY_SECS2: durations (iperf.sh,
 #                     rekey.sh)
@@ -436,8 +438,9 @@ dts_start_dpdk_wg() {
 	DTS_DPDK_OUT=$DTS_WORK/dpdk-wg.$DTS_DPDK_RUNS.out
 	DTS_DPDK_ERR=$DTS_WORK/dpdk-wg.$DTS_DPDK_RUNS.err
 	DTS_DPDK_RC=
+	# shellcheck disable=SC2206  # DTS_LCORES: words on purpose
 	local eal=(--no-pci --huge-dir "$DTS_HUGE_MNT"
-		--file-prefix "$DTS_FILE_PREFIX" -l 0-1
+		--file-prefix "$DTS_FILE_PREFIX" ${DTS_LCORES:--l 0-1}
 		"--vdev=net_af_packet0,iface=$DTS_VETH_D,qpairs=${DTS_QPAIRS:-1}"
 		--log-level=lib.eal:error "${DTS_EAL_EXTRA[@]}")
 	dts_log "dpdk-wg ${eal[*]} -- -c $(basename "$conf") --name $DTS_IF_D ${opts[*]}"

@@ -47,7 +47,12 @@ usage(const char *prog)
 		"                          AVX-512), ipsec_mb, sodium or avx2_mb\n"
 		"  --clock-scale K         run protocol timers K times faster (tests)\n"
 		"  --idle-us N             workers sleep N us when a poll finds nothing\n"
-		"                          (0, the default: busy-poll; for shared cores)\n",
+		"                          (0, the default: busy-poll; for shared cores)\n"
+		"  --spread on|off         on: a worker falling behind hands half its\n"
+		"                          bursts to idle workers, so one peer larger\n"
+		"                          than a core is not held to one (its flows'\n"
+		"                          packets may be reordered by up to a burst);\n"
+		"                          default off\n",
 		prog);
 }
 
@@ -73,6 +78,7 @@ parse_args(int argc, char **argv)
 		{ "aead", required_argument, NULL, 'a' },
 		{ "clock-scale", required_argument, NULL, 'k' },
 		{ "idle-us", required_argument, NULL, 'I' },
+		{ "spread", required_argument, NULL, 'S' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "cmdline-file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,6 +133,15 @@ parse_args(int argc, char **argv)
 			break;
 		case 'f':
 			cmdline_file = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0) {
+				fprintf(stderr, "dpdk-wg: bad --spread '%s' (on or off)\n",
+					optarg);
+				return -1;
+			}
+			wgd.spread = strcmp(optarg, "on") == 0;
 			break;
 		case 'I':
 			if (!parse_double(optarg, &v) || v > 100000 ||
@@ -288,7 +303,7 @@ setup(void)
 
 	if (wgd_ports_init() != 0 || wgd_tun_create() != 0 ||
 	    wgd_control_init() != 0 || wgd_neigh_init() != 0 ||
-	    wgd_peers_init() != 0)
+	    wgd_peers_init() != 0 || wgd_spread_init() != 0)
 		return -1;
 	assign_queues();
 	return 0;
@@ -403,6 +418,7 @@ main(int argc, char **argv)
 	wgd_cli_close();
 	wgd_uapi_close();
 	wgd_stats_print();
+	wgd_spread_free();
 	wgd_peers_free();
 	wgd_neigh_free();
 	wgd_ports_close();

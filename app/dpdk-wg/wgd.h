@@ -62,10 +62,15 @@ struct wgd_lcore_stats {
 	uint64_t tun_rx_pkts, tun_tx_pkts;
 	uint64_t decrypted, encrypted;
 	uint64_t crypto_batches;
+	uint64_t spread_out;       /**< received, handed to other workers */
+	uint64_t spread_in;        /**< taken from the spread ring */
 	uint64_t drops[WGD_DROP_MAX];
 } __rte_cache_aligned;
 
 void wgd_stats_sum(struct wgd_lcore_stats *sum);
+/** sum += s, counter by counter. */
+void wgd_stats_add(struct wgd_lcore_stats *sum,
+		   const struct wgd_lcore_stats *s);
 
 struct wgd_uplink {
 	const struct wg_conf_uplink *conf;
@@ -243,6 +248,7 @@ struct wgd_worker {
 		int16_t uplink;                 /**< -1: the TUN port */
 	} rx[WGD_MAX_UPLINKS * 4 + 4];
 	uint16_t txq;                         /**< our TX queue on every port */
+	bool idle;                            /**< own queues empty (spread) */
 	struct wg_aead_ctx *aead;
 	struct wgd_lcore_stats stats;
 };
@@ -283,6 +289,14 @@ struct wgd {
 	unsigned int nb_workers;
 	struct wg_aead_ctx *ctrl_aead;
 	struct wgd_lcore_stats ctrl_stats;
+
+	/** Spreading (--spread): bursts a busy worker hands to idle ones,
+	 * whatever queue they came from; NULL: off. */
+	struct rte_ring *spread_ring;
+	bool spread;                          /**< asked for (default: off) */
+	/** Workers whose own queues were empty at their last poll: only
+	 * while one is, is a burst worth handing over. */
+	_Atomic unsigned int spread_idle;
 
 	unsigned int stats_interval;
 	unsigned int idle_us;                 /**< worker sleep on empty polls */
@@ -405,6 +419,20 @@ void wgd_uplink_rx(struct wgd_worker *w, uint16_t uplink,
  * wgd_tx_burst() takes it). */
 void wgd_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 		uint64_t now, int txq);
+/**
+ * A burst a worker received on port_id (uplink index, or -1: the TUN),
+ * as its poll loop handles it: with spreading, the second half of a full
+ * burst may go to the spread ring (true), the rest is opened or sealed.
+ */
+bool wgd_worker_rx(struct wgd_worker *w, uint16_t port_id, int uplink,
+		   struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+/** Take one burst from the spread ring and handle it as if it had come
+ * in on the worker's own queues; returns how many packets. */
+unsigned int wgd_spread_poll(struct wgd_worker *w, uint64_t now);
+/** The spread ring, with 2 or more workers and wgd.spread. */
+int wgd_spread_init(void);
+/** Free the ring and the packets still on it (workers stopped). */
+void wgd_spread_free(void);
 
 /* wgd_control.c */
 int wgd_control_init(void);

@@ -191,10 +191,11 @@ print_counters(const char *who, const struct wgd_lcore_stats *st,
 	printf("%s: uplink rx %" PRIu64 " pkts %" PRIu64 " B, tx %" PRIu64
 	       " pkts %" PRIu64 " B; tun rx %" PRIu64 " tx %" PRIu64
 	       "; decrypted %" PRIu64 " encrypted %" PRIu64 " in %" PRIu64
-	       " batches\n  drops:", who, st->uplink_rx_pkts,
+	       " batches; spread out %" PRIu64 " in %" PRIu64 "\n  drops:",
+	       who, st->uplink_rx_pkts,
 	       st->uplink_rx_bytes, st->uplink_tx_pkts, st->uplink_tx_bytes,
 	       st->tun_rx_pkts, st->tun_tx_pkts, st->decrypted, st->encrypted,
-	       st->crypto_batches);
+	       st->crypto_batches, st->spread_out, st->spread_in);
 	for (unsigned int i = 1; i < WGD_DROP_MAX; i++) {
 		uint64_t n = st->drops[i];
 
@@ -214,7 +215,7 @@ static void
 show_stats(void)
 {
 	struct wgd_lcore_stats st[WGD_MAX_WORKERS + 1], sum;
-	unsigned int l, i;
+	unsigned int l;
 	char who[64];
 
 	if (cli.cleared_ns != 0)
@@ -226,17 +227,7 @@ show_stats(void)
 	memset(&sum, 0, sizeof(sum));
 	for (l = 0; l <= wgd.nb_workers; l++) {
 		wgd_lcore_stats_get(l, &st[l], true);
-		sum.uplink_rx_pkts += st[l].uplink_rx_pkts;
-		sum.uplink_rx_bytes += st[l].uplink_rx_bytes;
-		sum.uplink_tx_pkts += st[l].uplink_tx_pkts;
-		sum.uplink_tx_bytes += st[l].uplink_tx_bytes;
-		sum.tun_rx_pkts += st[l].tun_rx_pkts;
-		sum.tun_tx_pkts += st[l].tun_tx_pkts;
-		sum.decrypted += st[l].decrypted;
-		sum.encrypted += st[l].encrypted;
-		sum.crypto_batches += st[l].crypto_batches;
-		for (i = 0; i < WGD_DROP_MAX; i++)
-			sum.drops[i] += st[l].drops[i];
+		wgd_stats_add(&sum, &st[l]);
 	}
 	print_counters("total", &sum, true);
 	for (l = 0; l <= wgd.nb_workers; l++) {

@@ -100,6 +100,8 @@ wgd_lcore_stats_get(unsigned int l, struct wgd_lcore_stats *st,
 	st->decrypted = since(st->decrypted, b->decrypted);
 	st->encrypted = since(st->encrypted, b->encrypted);
 	st->crypto_batches = since(st->crypto_batches, b->crypto_batches);
+	st->spread_out = since(st->spread_out, b->spread_out);
+	st->spread_in = since(st->spread_in, b->spread_in);
 	for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
 		st->drops[i] = since(st->drops[i], b->drops[i]);
 }
@@ -246,8 +248,8 @@ wgd_path_state(const struct wgd_peer *p, const struct wgd_pathset *ps,
 
 /* ---- the stats table ---- */
 
-static void
-stats_add(struct wgd_lcore_stats *sum, const struct wgd_lcore_stats *s)
+void
+wgd_stats_add(struct wgd_lcore_stats *sum, const struct wgd_lcore_stats *s)
 {
 	sum->uplink_rx_pkts += s->uplink_rx_pkts;
 	sum->uplink_rx_bytes += s->uplink_rx_bytes;
@@ -258,6 +260,8 @@ stats_add(struct wgd_lcore_stats *sum, const struct wgd_lcore_stats *s)
 	sum->decrypted += s->decrypted;
 	sum->encrypted += s->encrypted;
 	sum->crypto_batches += s->crypto_batches;
+	sum->spread_out += s->spread_out;
+	sum->spread_in += s->spread_in;
 	for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
 		sum->drops[i] += s->drops[i];
 }
@@ -270,7 +274,7 @@ stats_total(struct wgd_lcore_stats *sum, bool since_clear)
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned int l = 0; l <= wgd.nb_workers; l++) {
 		wgd_lcore_stats_get(l, &st, since_clear);
-		stats_add(sum, &st);
+		wgd_stats_add(sum, &st);
 	}
 }
 

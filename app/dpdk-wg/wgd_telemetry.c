@@ -439,6 +439,8 @@ add_counters(struct rte_tel_data *d, const struct wgd_lcore_stats *st)
 	rte_tel_data_add_dict_u64(d, "decrypted_pkts", st->decrypted);
 	rte_tel_data_add_dict_u64(d, "encrypted_pkts", st->encrypted);
 	rte_tel_data_add_dict_u64(d, "crypto_batches", st->crypto_batches);
+	rte_tel_data_add_dict_u64(d, "spread_out_pkts", st->spread_out);
+	rte_tel_data_add_dict_u64(d, "spread_in_pkts", st->spread_in);
 }
 
 /* Drops by reason; with dev, the device's handshake drops added (they
@@ -500,17 +502,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			put_indexed(lcores, id, one);
 		else
 			rte_tel_data_free(one);
-		sum.uplink_rx_pkts += st.uplink_rx_pkts;
-		sum.uplink_rx_bytes += st.uplink_rx_bytes;
-		sum.uplink_tx_pkts += st.uplink_tx_pkts;
-		sum.uplink_tx_bytes += st.uplink_tx_bytes;
-		sum.tun_rx_pkts += st.tun_rx_pkts;
-		sum.tun_tx_pkts += st.tun_tx_pkts;
-		sum.decrypted += st.decrypted;
-		sum.encrypted += st.encrypted;
-		sum.crypto_batches += st.crypto_batches;
-		for (unsigned int i = 0; i < WGD_DROP_MAX; i++)
-			sum.drops[i] += st.drops[i];
+		wgd_stats_add(&sum, &st);
 	}
 	put(d, "lcores", lcores);
 	total = dict_new();

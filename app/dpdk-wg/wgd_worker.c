@@ -507,6 +507,141 @@ wgd_tun_rx(struct wgd_worker *w, struct rte_mbuf **pkts, unsigned int n,
 			     now);
 }
 
+/*
+ * Spreading. RSS keeps a flow on one queue, so one large peer (one
+ * endpoint pair per path) is opened or sealed by one worker while the
+ * others idle. A worker that receives a full burst (it is falling
+ * behind) while another worker's own queues are empty hands half of it
+ * to the spread ring; every worker takes bursts from that ring between
+ * polls of its own queues. Packets of one flow may then leave in another
+ * order, by at most a burst: the replay window takes reordered counters,
+ * and encap reserves counters per run whichever worker seals.
+ */
+#define SPREAD_RING_SIZE 4096
+/* More than this many waiting: the others are busy too; keep the burst. */
+#define SPREAD_BACKLOG (4 * WGD_BURST)
+
+int
+wgd_spread_init(void)
+{
+	if (!wgd.spread || wgd.nb_workers < 2)
+		return 0;
+	wgd.spread_ring = rte_ring_create("wgd_spread", SPREAD_RING_SIZE,
+					  (int)rte_socket_id(), 0);
+	if (wgd.spread_ring == NULL) {
+		WGD_LOG(ERR, "cannot create the spread ring: %s",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	/* Until their first poll, every worker counts as idle. */
+	for (unsigned int i = 0; i < wgd.nb_workers; i++)
+		wgd.workers[i].idle = true;
+	atomic_store(&wgd.spread_idle, wgd.nb_workers);
+	return 0;
+}
+
+void
+wgd_spread_free(void)
+{
+	struct rte_mbuf *m;
+
+	if (wgd.spread_ring == NULL)
+		return;
+	while (rte_ring_dequeue(wgd.spread_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(wgd.spread_ring);
+	wgd.spread_ring = NULL;
+}
+
+/* The second half of a full burst onto the ring, or none of it; returns
+ * how many packets the worker keeps (the first ones). */
+static uint16_t
+spread_out(struct wgd_worker *w, uint16_t port_id, struct rte_mbuf **pkts,
+	   uint16_t n)
+{
+	uint16_t keep = n / 2, i;
+
+	if (wgd.spread_ring == NULL || n < WGD_BURST ||
+	    atomic_load_explicit(&wgd.spread_idle, memory_order_relaxed) == 0 ||
+	    rte_ring_count(wgd.spread_ring) > SPREAD_BACKLOG)
+		return n;
+	/* The taker sorts by port: say which one each came from. */
+	for (i = keep; i < n; i++)
+		pkts[i]->port = port_id;
+	if (rte_ring_mp_enqueue_bulk(wgd.spread_ring, (void **)&pkts[keep],
+				     n - keep, NULL) == 0)
+		return n;
+	w->stats.spread_out += n - keep;
+	return keep;
+}
+
+/* Packets that came in on port_id, to the path they would have taken. */
+static void
+rx_dispatch(struct wgd_worker *w, uint16_t port_id, struct rte_mbuf **pkts,
+	    unsigned int n, uint64_t now)
+{
+	unsigned int u, i;
+
+	if (port_id == wgd.tun_port) {
+		wgd_tun_rx(w, pkts, n, now, w->txq);
+		return;
+	}
+	for (u = 0; u < wgd.nb_uplinks; u++) {
+		if (wgd.uplinks[u].port_id == port_id) {
+			wgd_uplink_rx(w, (uint16_t)u, pkts, n, now);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)           /* cannot happen: we set port */
+		wgd_drop(&w->stats, pkts[i], WGD_DROP_NOT_FOR_US);
+}
+
+unsigned int
+wgd_spread_poll(struct wgd_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[WGD_BURST];
+	unsigned int n, i, j;
+
+	if (wgd.spread_ring == NULL)
+		return 0;
+	n = rte_ring_mc_dequeue_burst(wgd.spread_ring, (void **)pkts,
+				      WGD_BURST, NULL);
+	w->stats.spread_in += n;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && pkts[j]->port == pkts[i]->port; j++)
+			;
+		rx_dispatch(w, pkts[i]->port, &pkts[i], j - i, now);
+	}
+	return n;
+}
+
+bool
+wgd_worker_rx(struct wgd_worker *w, uint16_t port_id, int uplink,
+	      struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t kept = spread_out(w, port_id, pkts, n);
+
+	if (uplink < 0)
+		wgd_tun_rx(w, pkts, kept, now, w->txq);
+	else
+		wgd_uplink_rx(w, (uint16_t)uplink, pkts, kept, now);
+	return kept != n;
+}
+
+/* Say whether our own queues are idle, on a change only: the counter's
+ * line is shared by every worker. */
+static void
+spread_idle_set(struct wgd_worker *w, bool idle)
+{
+	if (wgd.spread_ring == NULL || idle == w->idle)
+		return;
+	w->idle = idle;
+	if (idle)
+		atomic_fetch_add(&wgd.spread_idle, 1);
+	else
+		atomic_fetch_sub(&wgd.spread_idle, 1);
+}
+
 /* Worker 0 sends what the control lcore queued, on its own TX queues. */
 static void
 ctrl_tx_drain(struct wgd_worker *w)
@@ -534,6 +669,7 @@ wgd_worker_main(void *arg)
 	while (!wgd.quit) {
 		uint64_t now = wgd_now();
 		unsigned int got = 0;
+		bool handed = false;
 
 		for (i = 0; i < w->nb_rx; i++) {
 			n = rte_eth_rx_burst(w->rx[i].port_id,
@@ -541,11 +677,14 @@ wgd_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			got += n;
-			if (w->rx[i].uplink < 0)
-				wgd_tun_rx(w, pkts, n, now, w->txq);
-			else
-				wgd_uplink_rx(w, (uint16_t)w->rx[i].uplink,
-					      pkts, n, now);
+			handed |= wgd_worker_rx(w, w->rx[i].port_id,
+						w->rx[i].uplink, pkts, n, now);
+		}
+		/* Not right after handing some out: those are for others. */
+		if (wgd.spread_ring != NULL) {
+			spread_idle_set(w, got == 0);
+			if (!handed)
+				got += wgd_spread_poll(w, now);
 		}
 		if (w->index == 0)
 			ctrl_tx_drain(w);

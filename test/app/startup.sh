@@ -52,5 +52,10 @@ out=$("$bin" "${eal[@]}" -- -c x --clock-scale abc 2>&1); rc=$?
 if [ $rc -eq 1 ] && grep -q "clock-scale" <<<"$out"; then pass=$((pass + 1));
 else fail=$((fail + 1)); echo "FAIL: bad --clock-scale: rc $rc"; fi
 
+out=$("$bin" "${eal[@]}" -- -c x --spread sometimes 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q "bad --spread 'sometimes' (on or off)" <<<"$out"; then
+	pass=$((pass + 1))
+else fail=$((fail + 1)); echo "FAIL: bad --spread: rc $rc"; fi
+
 echo "startup: $pass passed, $fail failed"
 [ $fail -eq 0 ]
