@@ -461,8 +461,9 @@ dp_setup(struct dp *d)
 			return -1;
 		}
 	}
+	wgd.spread = d->o->spread;
 	if (wgd_control_init() != 0 || wgd_neigh_init() != 0 ||
-	    wgd_peers_init() != 0)
+	    wgd_peers_init() != 0 || wgd_spread_init() != 0)
 		return -1;
 	for (id = 1; id <= wgd.nb_peers; id++) {
 		const struct wgd_pathset *ps;
@@ -487,6 +488,7 @@ dp_setup(struct dp *d)
 static void
 dp_teardown(struct dp *d)
 {
+	wgd_spread_free();
 	wgd_peers_free();
 	wgd_neigh_free();
 	wgd_ports_close();
@@ -1160,6 +1162,11 @@ dp_print_setup(const struct dp *d, int core)
  * captured on the TUN queues, compared, each packet exactly once. Each
  * inner packet carries a stamp (worker, index) behind its UDP header
  * when it is long enough (>= 36 bytes), which ties it to its peer.
+ *
+ * --spread adds rows ("spread") for 2 or more workers where all of the
+ * traffic arrives on worker 0, as one large peer's does, and the daemon's
+ * --spread shares it out (dp_mw_spread_main()); their scale is against
+ * the first worker count's row, where each worker has its own traffic.
  */
 
 #define DP_CAP_MAX (WGD_BURST * WGD_MAX_UPLINKS)
@@ -1229,6 +1236,8 @@ struct dp_job {
 	_Atomic uint64_t seq;         /* shared decap: the next block */
 	_Atomic unsigned int ready;   /* start line */
 	_Atomic bool stop;            /* a worker's time is up: all stop */
+	bool spread;                  /* --spread: all arrives on worker 0 */
+	_Atomic uint64_t done;        /* spread: packets taken off the ring */
 };
 
 /* A worker's side of a run. */
@@ -1453,6 +1462,134 @@ dp_mw_main(void *arg)
 	return 0;
 }
 
+/*
+ * --spread: all of the traffic arrives on worker 0's queues, as RSS puts
+ * one large peer's, and the daemon's spreading shares it out: worker 0
+ * calls wgd_worker_rx() as its poll loop does (the second half of each
+ * full burst goes to the spread ring), the others take bursts from the
+ * ring with wgd_spread_poll(), and worker 0 polls the ring too when it
+ * has not just handed some out. Worker 0 builds DP_SPREAD_BURSTS bursts
+ * first, untimed (a NIC would have written them); the clock runs from
+ * its first wgd_worker_rx() until every packet handed out has been
+ * handled, so the helpers work only inside the timed windows.
+ */
+#define DP_SPREAD_BURSTS 64
+
+static void
+dp_spread_help(struct dp_job *job, struct wgd_worker *ww, struct dp_wk *wk)
+{
+	while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned int got = wgd_spread_poll(ww, wgd_now());
+
+		if (got == 0) {
+			if (job->yield)
+				sched_yield();
+			else
+				rte_pause();
+			continue;
+		}
+		atomic_fetch_add(&job->done, got);
+		wk->dp_cyc += rte_rdtsc() - t0;
+	}
+}
+
+/* Worker 0's timed window over one batch. */
+static void
+dp_spread_batch(struct dp_job *job, struct wgd_worker *ww,
+		struct rte_mbuf *batch[][WGD_MAX_UPLINKS][WGD_BURST],
+		unsigned int nf[][WGD_MAX_UPLINKS], struct dp_wk *wk)
+{
+	uint64_t out0 = ww->stats.spread_out, handed, done0, t1, now;
+	unsigned int b, c;
+
+	done0 = atomic_load(&job->done);
+	t1 = rte_rdtsc();
+	for (b = 0; b < DP_SPREAD_BURSTS; b++) {
+		bool gave = false;
+
+		now = wgd_now();
+		for (c = 0; c < (job->decap ? job->k : 1); c++) {
+			if (nf[b][c] == 0)
+				continue;
+			gave |= wgd_worker_rx(ww, job->decap ?
+					      wgd.uplinks[c].port_id :
+					      wgd.tun_port,
+					      job->decap ? (int)c : -1,
+					      batch[b][c], (uint16_t)nf[b][c],
+					      now);
+			wk->frames += nf[b][c];
+		}
+		if (!gave)
+			atomic_fetch_add(&job->done,
+					 wgd_spread_poll(ww, now));
+	}
+	/* Until the others have handled all that was handed out. */
+	handed = ww->stats.spread_out - out0;
+	while (atomic_load(&job->done) - done0 < handed)
+		atomic_fetch_add(&job->done, wgd_spread_poll(ww, wgd_now()));
+	wk->dp_cyc += rte_rdtsc() - t1;
+	wk->bursts += DP_SPREAD_BURSTS;
+}
+
+static int
+dp_mw_spread_main(void *arg)
+{
+	static struct rte_mbuf *batch[DP_SPREAD_BURSTS][WGD_MAX_UPLINKS]
+				     [WGD_BURST];
+	static unsigned int nf[DP_SPREAD_BURSTS][WGD_MAX_UPLINKS];
+	struct dp_job *job = arg;
+	struct dp *d = job->d;
+	unsigned int w, b, n = d->burst;
+	struct wgd_worker *ww;
+	struct dp_wk *wk;
+	uint64_t start;
+
+	for (w = 0; w < job->nw; w++)
+		if (wgd.workers[w].lcore_id == rte_lcore_id())
+			break;
+	if (w == job->nw)
+		return 0;
+	ww = &wgd.workers[w];
+	wk = &dp_wks[w];
+	memset(wk, 0, sizeof(*wk));
+	atomic_fetch_add(&job->ready, 1);
+	while (atomic_load(&job->ready) < job->nw) {
+		if (job->yield)
+			sched_yield();
+		else
+			rte_pause();
+	}
+	if (w != 0) {
+		dp_spread_help(job, ww, wk);
+		return 0;
+	}
+	start = rte_rdtsc();
+	for (;;) {
+		uint64_t t0 = rte_rdtsc();
+
+		for (b = 0; b < DP_SPREAD_BURSTS; b++) {
+			if ((job->decap ?
+			     dp_mw_decap_fill(d, job, 0, batch[b], nf[b], n) :
+			     dp_mw_encap_fill(d, job, 0, batch[b][0], n)) != 0) {
+				wk->err = -ENOMEM;
+				atomic_store(&job->stop, true);
+				return 0;
+			}
+			if (!job->decap)
+				nf[b][0] = n;
+		}
+		dp_spread_batch(job, ww, batch, nf, wk);
+		wk->all_cyc += rte_rdtsc() - t0;
+		if (job->iterations != 0 ?
+		    wk->bursts >= job->iterations :
+		    rte_rdtsc() - start >= job->limit)
+			break;
+	}
+	atomic_store(&job->stop, true);
+	return 0;
+}
+
 /* One run of one cell, all workers. */
 struct dp_mw_sample {
 	double mpps;        /* sum of the workers' data-path rates */
@@ -1529,7 +1666,7 @@ dp_mw_oversub(unsigned int nw)
 static int
 dp_mw_run(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
 	  unsigned int k, unsigned int nw, bool check, double seconds,
-	  uint64_t iterations, struct dp_mw_sample *s)
+	  uint64_t iterations, bool spread, struct dp_mw_sample *s)
 {
 	static struct dp_job job;
 	const struct dp_set *set = &d->sets[set_idx];
@@ -1543,7 +1680,9 @@ dp_mw_run(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
 	job.d = d;
 	job.decap = decap;
 	job.check = check;
-	job.shared = set->n < nw;
+	/* Spread: every peer's traffic arrives on worker 0. */
+	job.shared = set->n < nw || spread;
+	job.spread = spread;
 	job.yield = dp_mw_oversub(nw);
 	job.set_idx = set_idx;
 	job.len = len;
@@ -1555,7 +1694,8 @@ dp_mw_run(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
 	for (w = 0; w < nw; w++)
 		before[w] = wgd.workers[w].stats;
 	dp_mw_refresh(d, set_idx);
-	rte_eal_mp_remote_launch(dp_mw_main, &job, CALL_MAIN);
+	rte_eal_mp_remote_launch(spread ? dp_mw_spread_main : dp_mw_main,
+				 &job, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 
 	memset(s, 0, sizeof(*s));
@@ -1573,12 +1713,33 @@ dp_mw_run(struct dp *d, bool decap, uint32_t set_idx, uint32_t len,
 			((double)wk->dp_cyc / (double)d->tsc_hz) / 1e6;
 		lr = wk->all_cyc == 0 ? 0 : (double)(wk->bursts * d->burst) /
 			((double)wk->all_cyc / (double)d->tsc_hz) / 1e6;
+		if (spread) {
+			/* Worker 0's windows are the run's; each worker's
+			 * share of the packets, over that time. */
+			const struct wgd_lcore_stats *a = &wgd.workers[w].stats;
+			uint64_t mine = decap ?
+				a->decrypted - before[w].decrypted :
+				a->encrypted - before[w].encrypted;
+
+			r = dp_wks[0].dp_cyc == 0 ? 0 : (double)mine /
+				((double)dp_wks[0].dp_cyc /
+				 (double)d->tsc_hz) / 1e6;
+			lr = 0;
+		}
 		s->mpps += r;
 		s->loop_mpps += lr;
 		s->wmin = RTE_MIN(s->wmin, r);
 		s->wmax = RTE_MAX(s->wmax, r);
 		bursts += wk->bursts;
 		frames += wk->frames;
+	}
+	if (spread && dp_wks[0].dp_cyc != 0) {
+		/* Every packet came in on worker 0, in its windows. */
+		s->mpps = (double)(bursts * d->burst) /
+			  ((double)dp_wks[0].dp_cyc / (double)d->tsc_hz) / 1e6;
+		s->loop_mpps = (double)(bursts * d->burst) /
+			       ((double)dp_wks[0].all_cyc /
+				(double)d->tsc_hz) / 1e6;
 	}
 	pkts = bursts * d->burst;
 	s->pkts = pkts;
@@ -1683,6 +1844,7 @@ dp_mw_check_encap(struct dp *d, uint32_t set_idx, uint32_t len,
 	}
 	if (ret == 0)
 		ret = dp_mw_run(d, false, set_idx, len, v->k, nw, true, 0, 1,
+				false,
 				&s);
 	for (u = 0; u < wgd.nb_uplinks; u++) {
 		for (q = 0; q < nw; q++) {
@@ -1811,7 +1973,7 @@ dp_mw_check_decap(struct dp *d, uint32_t set_idx, uint32_t len,
 
 	for (q = 0; q < nw; q++)
 		dp_capq_reset(&dp_tun_cap[q], true);
-	ret = dp_mw_run(d, true, set_idx, len, k, nw, true, 0, 1, &s);
+	ret = dp_mw_run(d, true, set_idx, len, k, nw, true, 0, 1, false, &s);
 	for (q = 0; q < nw; q++)
 		dp_tun_cap[q].on = false;
 	for (q = 0; q < nw && ret == 0; q++) {
@@ -1866,6 +2028,9 @@ dp_mw_check_decap(struct dp *d, uint32_t set_idx, uint32_t len,
 	return ret;
 }
 
+/* Columns of a measurement: the worker counts, and again with --spread. */
+#define DP_MW_COLS (2 * PERF_MAX_LIST)
+
 struct dp_mw_cell {
 	struct perf_stat mpps, loop, scale;   /* scale: paired, per round */
 	double wmin, wmax;
@@ -1888,12 +2053,14 @@ dp_mw_print_head(bool decap)
 static void
 dp_mw_print_row(const struct dp *d, bool decap, uint32_t set_idx,
 		uint32_t len, const struct dp_variant *v, unsigned int nw,
-		unsigned int nw0, const struct dp_mw_cell *c)
+		unsigned int nw0, bool spread, const struct dp_mw_cell *c)
 {
 	const struct dp_set *set = &d->sets[set_idx];
 	char perw[16], loop[16] = "-";
 
-	if (set->n < nw)
+	if (spread)
+		snprintf(perw, sizeof(perw), "spread");
+	else if (set->n < nw)
 		snprintf(perw, sizeof(perw), "shared");
 	else
 		snprintf(perw, sizeof(perw), "%u", (set->n + nw - 1) / nw);
@@ -1921,28 +2088,44 @@ static int
 dp_mw_measure(struct dp *d, bool decap, uint32_t j, unsigned int si)
 {
 	const struct perf_opts *o = d->o;
-	static double v[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
-	static double loop[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
-	static double scale[DP_MAX_VARIANTS][PERF_MAX_LIST][PERF_MAX_RUNS];
+	static double v[DP_MAX_VARIANTS][DP_MW_COLS][PERF_MAX_RUNS];
+	static double loop[DP_MAX_VARIANTS][DP_MW_COLS][PERF_MAX_RUNS];
+	static double scale[DP_MAX_VARIANTS][DP_MW_COLS][PERF_MAX_RUNS];
 	const struct dp_variant *var = d->var[decap];
-	unsigned int nb = d->nb_var[decap], p, x, r;
+	unsigned int nb = d->nb_var[decap], p, x, r, ncol = 0;
 	uint32_t len = d->sizes[si];
-	struct dp_mw_cell cells[DP_MAX_VARIANTS][PERF_MAX_LIST];
+	struct dp_mw_cell cells[DP_MAX_VARIANTS][DP_MW_COLS];
+	unsigned int col_nw[DP_MW_COLS];
+	bool col_spread[DP_MW_COLS];
 	struct dp_mw_sample s;
 
+	/* The worker counts, then (--spread) those of 2 or more again,
+	 * with all of the traffic arriving on worker 0. */
+	for (x = 0; x < o->nb_workers; x++) {
+		col_nw[ncol] = o->workers[x];
+		col_spread[ncol++] = false;
+	}
+	for (x = 0; wgd.spread_ring != NULL && x < o->nb_workers; x++) {
+		if (o->workers[x] < 2)
+			continue;
+		col_nw[ncol] = o->workers[x];
+		col_spread[ncol++] = true;
+	}
 	memset(cells, 0, sizeof(cells));
 	for (p = 0; p < nb; p++) {
-		for (x = 0; x < o->nb_workers; x++) {
-			unsigned int nw = o->workers[x];
+		for (x = 0; x < ncol; x++) {
+			unsigned int nw = col_nw[x];
 
 			if (dp_use(d, j, &var[p]) != 0 ||
-			    (decap ? dp_mw_check_decap(d, j, len, var[p].k,
-						       nw) :
-				     dp_mw_check_encap(d, j, len, &var[p],
-						       nw)) != 0 ||
+			    (!col_spread[x] &&
+			     (decap ? dp_mw_check_decap(d, j, len, var[p].k,
+							nw) :
+				      dp_mw_check_encap(d, j, len, &var[p],
+							nw)) != 0) ||
 			    dp_mw_run(d, decap, j, len, var[p].k, nw, false,
 				      o->seconds / 2, o->iterations / 2 +
-				      (o->iterations != 0), &s) != 0)
+				      (o->iterations != 0), col_spread[x],
+				      &s) != 0)
 				return -1;
 			cells[p][x].wmin = 1e300;
 		}
@@ -1951,12 +2134,13 @@ dp_mw_measure(struct dp *d, bool decap, uint32_t j, unsigned int si)
 		for (p = 0; p < nb; p++) {
 			if (dp_use(d, j, &var[p]) != 0)
 				return -1;
-			for (x = 0; x < o->nb_workers; x++) {
+			for (x = 0; x < ncol; x++) {
 				struct dp_mw_cell *c = &cells[p][x];
 
 				if (dp_mw_run(d, decap, j, len, var[p].k,
-					      o->workers[x], false, o->seconds,
-					      o->iterations, &s) != 0)
+					      col_nw[x], false, o->seconds,
+					      o->iterations, col_spread[x],
+					      &s) != 0)
 					return -1;
 				v[p][x][r] = s.mpps;
 				loop[p][x][r] = s.loop_mpps;
@@ -1966,19 +2150,19 @@ dp_mw_measure(struct dp *d, bool decap, uint32_t j, unsigned int si)
 				c->lost += s.lost;
 				c->wasted += s.wasted;
 			}
-			for (x = 0; x < o->nb_workers; x++)
+			for (x = 0; x < ncol; x++)
 				scale[p][x][r] = v[p][x][r] / v[p][0][r];
 		}
 	}
 	for (p = 0; p < nb; p++) {
-		for (x = 0; x < o->nb_workers; x++) {
+		for (x = 0; x < ncol; x++) {
 			struct dp_mw_cell *c = &cells[p][x];
 
 			c->mpps = perf_stat_of(v[p][x], o->runs);
 			c->loop = perf_stat_of(loop[p][x], o->runs);
 			c->scale = perf_stat_of(scale[p][x], o->runs);
-			dp_mw_print_row(d, decap, j, len, &var[p],
-					o->workers[x], o->workers[0], c);
+			dp_mw_print_row(d, decap, j, len, &var[p], col_nw[x],
+					o->workers[0], col_spread[x], c);
 		}
 	}
 	fflush(stdout);

@@ -853,6 +853,12 @@ perf_usage(const char *prog)
 	       "                     CPUs (--lcores; more lcores than CPUs "
 	       "share them), unless\n"
 	       "                     -l, -c or --lcores come after --\n"
+	       "  --spread           with --workers: also one peer whose "
+	       "traffic all arrives on\n"
+	       "                     worker 0's queues (as RSS puts one "
+	       "flow), shared out by\n"
+	       "                     the daemon's --spread (rows "
+	       "\"spread\"; scale vs 1 worker)\n"
 	       "  after --, EAL options instead of the memory and log "
 	       "defaults (--in-memory with\n"
 	       "  hugepages if 192 MB are free, else --no-huge -m 512 "
@@ -986,13 +992,16 @@ enum {
 	OPT_HELP,
 	OPT_MIXED,
 	OPT_WORKERS,
+	OPT_SPREAD,
 	OPT_MODE, /* + index into perf_modes */
 };
 
 int
 main(int argc, char **argv)
 {
-	static struct option longopts[PERF_NB_MODES + 15] = {
+	/* The named options, then one per mode, then the zero entry. */
+	enum { NAMED = 15 };
+	static struct option longopts[NAMED + PERF_NB_MODES + 1] = {
 		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
@@ -1007,6 +1016,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "mixed", no_argument, NULL, OPT_MIXED },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "spread", no_argument, NULL, OPT_SPREAD },
 	};
 	struct perf_opts o = {
 		/* ~16 s for the default backends and sizes */
@@ -1023,7 +1033,7 @@ main(int argc, char **argv)
 	int c;
 
 	for (i = 0; i < PERF_NB_MODES; i++)
-		longopts[14 + i] = (struct option){ perf_modes[i].name,
+		longopts[NAMED + i] = (struct option){ perf_modes[i].name,
 			no_argument, NULL, OPT_MODE + (int)i };
 	memcpy(o.sizes, perf_default_sizes, sizeof(perf_default_sizes));
 	o.nb_sizes = sizeof(perf_default_sizes) / sizeof(perf_default_sizes[0]);
@@ -1090,6 +1100,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_MIXED:
 			perf_mixed = true;
+			break;
+		case OPT_SPREAD:
+			o.spread = true;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -36,6 +36,8 @@ struct perf_opts {
 	unsigned int tx_copies;          /* PERF_TX_* bits: how to copy */
 	uint32_t workers[PERF_MAX_LIST]; /* --workers: worker counts to */
 	unsigned int nb_workers;         /* compare; 0: one lcore */
+	bool spread;                     /* --spread: one peer's traffic on
+					    worker 0, spread by the daemon */
 	int extra_argc;                  /* after "--": EAL options */
 	char **extra_argv;
 	const char *prog;
