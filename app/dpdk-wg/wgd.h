@@ -115,29 +115,49 @@ struct wgd_pathset {
 
 /** Per path, per lcore (one writer each). */
 struct wgd_path_stats {
+	/* What every packet sent or received writes: one line. */
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t tx_data;          /**< tx_pkts that were not keepalives */
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t first;            /**< packets this path delivered first */
 	uint64_t dup;              /**< copies the replay window dropped */
-	uint64_t too_old;          /**< copies that came after the window */
-	uint64_t tx_pkts, tx_bytes;
-	uint64_t tx_data;          /**< tx_pkts that were not keepalives */
 	uint64_t max_counter;      /**< highest counter seen on the path */
+	/* The rarer cases. */
+	uint64_t too_old;          /**< copies that came after the window */
 	uint64_t delay_sum_ns;     /**< duplicates: sum of lag behind first */
 	uint64_t delay_n;
+	/* Two lines in all: in a row that starts a line (pstats), each
+	 * path's first line holds what every packet writes. Padding, not
+	 * an alignment attribute: copies elsewhere need no aligned memory. */
+	uint64_t pad[5];
 };
+_Static_assert(sizeof(struct wgd_path_stats) == 2 * RTE_CACHE_LINE_SIZE,
+	       "wgd_path_stats: its hot counters must start a line");
 
 /**
- * A peer's bytes received and sent (as WireGuard counts them: messages,
- * once however many paths carry them), kept per lcore: one writer each,
- * so adding is a plain load and store, not a locked add that would wait
- * for the store buffer to drain at every run of a peer's packets.
+ * What one lcore did for a peer, written once per run of the peer's
+ * packets in a burst: when it last received an authenticated packet and
+ * one with data, when it last sent (monotonic ns; the control lcore turns
+ * the latest of all lcores into timer events), and the bytes received and
+ * sent (as WireGuard counts them: messages, once however many paths carry
+ * them). One line per lcore with one writer: stores and plain adds, no
+ * locked add that would wait for the store buffer to drain, and no line
+ * that lcores working for one peer would pass back and forth.
  */
-struct wgd_peer_bytes {
-	_Atomic uint64_t rx, tx;
+struct wgd_peer_lcore {
+	_Atomic uint64_t rx_auth_ns, rx_data_ns, tx_auth_ns, tx_data_ns;
+	_Atomic uint64_t rx_bytes, tx_bytes;
 } __rte_cache_aligned;
 
+/** The lcores' lines of a peer, summed (bytes) and latest (stamps). */
+struct wgd_peer_activity {
+	uint64_t rx_auth_ns, rx_data_ns, tx_auth_ns, tx_data_ns;
+	uint64_t rx_bytes, tx_bytes;
+};
+
+/** count += n, by its only writer. */
 static inline void
-wgd_peer_bytes_add(_Atomic uint64_t *count, uint64_t n)
+wgd_count_add(_Atomic uint64_t *count, uint64_t n)
 {
 	atomic_store_explicit(count, atomic_load_explicit(count,
 			      memory_order_relaxed) + n, memory_order_relaxed);
@@ -193,15 +213,10 @@ struct wgd_peer {
 	/** [lcore slot][path]: workers 0..n-1, then the control lcore. */
 	struct wgd_path_stats (*pstats)[WGD_MAX_PATHS];
 	struct wgd_arrival *arrivals;         /**< duplicate mode only */
-	/** [lcore slot]: byte counts, summed by wgd_peer_bytes_sum(). */
-	struct wgd_peer_bytes *bytes;
+	/** [lcore slot]: activity stamps and byte counts, read together by
+	 * wgd_peer_activity_get(). */
+	struct wgd_peer_lcore *lc;
 
-	/* Activity stamps (monotonic ns), turned into timer events by the
-	 * control lcore: written by the lcores receiving (then sending)
-	 * for the peer, once per run of its packets in a burst. A line
-	 * each, away from what every lcore reads. */
-	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint64_t rx_auth_ns, rx_data_ns;
-	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint64_t tx_auth_ns, tx_data_ns;
 	/** Events in flight (enum wgd_event_type bits): set by the worker
 	 * that raises one, cleared by the control lcore when handled. */
 	alignas(RTE_CACHE_LINE_SIZE) _Atomic uint32_t pending;
@@ -356,6 +371,8 @@ int wgd_peers_init(void);
 void wgd_peers_free(void);
 struct wgd_peer *wgd_peer_of(const struct wg_peer *core);
 /** The live peer with this public key, or NULL. */
+void wgd_peer_activity_get(const struct wgd_peer *p,
+			   struct wgd_peer_activity *a);
 /** A peer's bytes received and sent, summed over the lcores. */
 void wgd_peer_bytes_sum(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx);
 struct wgd_peer *wgd_peer_find(const uint8_t public_key[WG_KEY_LEN]);

@@ -420,19 +420,20 @@ wgd_events_drain(void)
 static void
 apply_activity(struct wgd_peer *p)
 {
-	uint64_t rx_auth = atomic_load(&p->rx_auth_ns);
-	uint64_t rx_data = atomic_load(&p->rx_data_ns);
-	uint64_t tx_auth = atomic_load(&p->tx_auth_ns);
-	uint64_t tx_data = atomic_load(&p->tx_data_ns);
-	bool rx = rx_auth != p->seen_rx_auth, tx = tx_auth != p->seen_tx_auth;
-	bool rxd = rx_data != p->seen_rx_data, txd = tx_data != p->seen_tx_data;
-	uint64_t rx_bytes, tx_bytes;
+	struct wgd_peer_activity a;
+	bool rx, tx, rxd, txd;
 
-	p->seen_rx_auth = rx_auth;
-	p->seen_rx_data = rx_data;
-	p->seen_tx_auth = tx_auth;
-	p->seen_tx_data = tx_data;
-	if (tx && rx && tx_auth > rx_auth) {
+	/* The latest stamps of all the lcores working for the peer. */
+	wgd_peer_activity_get(p, &a);
+	rx = a.rx_auth_ns != p->seen_rx_auth;
+	tx = a.tx_auth_ns != p->seen_tx_auth;
+	rxd = a.rx_data_ns != p->seen_rx_data;
+	txd = a.tx_data_ns != p->seen_tx_data;
+	p->seen_rx_auth = a.rx_auth_ns;
+	p->seen_rx_data = a.rx_data_ns;
+	p->seen_tx_auth = a.tx_auth_ns;
+	p->seen_tx_data = a.tx_data_ns;
+	if (tx && rx && a.tx_auth_ns > a.rx_auth_ns) {
 		wg_peer_rx_activity(p->core, rxd);
 		rx = false;
 	}
@@ -442,9 +443,8 @@ apply_activity(struct wgd_peer *p)
 				    txd);
 	if (rx)
 		wg_peer_rx_activity(p->core, rxd);
-	wgd_peer_bytes_sum(p, &rx_bytes, &tx_bytes);
-	atomic_store(&p->core->rx_bytes, rx_bytes);
-	atomic_store(&p->core->tx_bytes, tx_bytes);
+	atomic_store(&p->core->rx_bytes, a.rx_bytes);
+	atomic_store(&p->core->tx_bytes, a.tx_bytes);
 }
 
 static void

@@ -150,12 +150,15 @@ peer_init(struct wgd_peer *p, struct wg_conf_peer *cp, uint32_t id)
 	/* Any worker may stage; only the control lcore flushes. */
 	p->staged = rte_ring_create(name, WGD_STAGED_PER_PEER,
 				    (int)rte_socket_id(), RING_F_SC_DEQ);
-	p->pstats = calloc(wgd.nb_workers + 1, sizeof(*p->pstats));
-	p->bytes = aligned_alloc(RTE_CACHE_LINE_SIZE,
-				 (wgd.nb_workers + 1) * sizeof(*p->bytes));
-	if (p->staged == NULL || p->pstats == NULL || p->bytes == NULL)
+	p->pstats = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				  (wgd.nb_workers + 1) * sizeof(*p->pstats));
+	if (p->pstats != NULL)
+		memset(p->pstats, 0, (wgd.nb_workers + 1) * sizeof(*p->pstats));
+	p->lc = aligned_alloc(RTE_CACHE_LINE_SIZE,
+			      (wgd.nb_workers + 1) * sizeof(*p->lc));
+	if (p->staged == NULL || p->pstats == NULL || p->lc == NULL)
 		return -1;
-	memset(p->bytes, 0, (wgd.nb_workers + 1) * sizeof(*p->bytes));
+	memset(p->lc, 0, (wgd.nb_workers + 1) * sizeof(*p->lc));
 	if (cp->redundancy == WG_CONF_DUPLICATE) {
 		p->arrivals = calloc(WGD_ARRIVALS, sizeof(*p->arrivals));
 		if (p->arrivals == NULL)
@@ -185,7 +188,7 @@ peer_release(struct wgd_peer *p)
 	}
 	free(atomic_load(&p->paths));
 	free(p->pstats);
-	free(p->bytes);
+	free(p->lc);
 	free(p->arrivals);
 	if (p->conf != NULL) {
 		wg_conf_peer_clear(p->conf);
@@ -202,19 +205,36 @@ peer_start(struct wgd_peer *p)
 		wg_peer_set_persistent_keepalive(p->core, p->conf->keepalive);
 }
 
+static uint64_t
+load(const _Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void
+wgd_peer_activity_get(const struct wgd_peer *p, struct wgd_peer_activity *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (unsigned int l = 0; p->lc != NULL && l <= wgd.nb_workers; l++) {
+		const struct wgd_peer_lcore *lc = &p->lc[l];
+
+		a->rx_auth_ns = RTE_MAX(a->rx_auth_ns, load(&lc->rx_auth_ns));
+		a->rx_data_ns = RTE_MAX(a->rx_data_ns, load(&lc->rx_data_ns));
+		a->tx_auth_ns = RTE_MAX(a->tx_auth_ns, load(&lc->tx_auth_ns));
+		a->tx_data_ns = RTE_MAX(a->tx_data_ns, load(&lc->tx_data_ns));
+		a->rx_bytes += load(&lc->rx_bytes);
+		a->tx_bytes += load(&lc->tx_bytes);
+	}
+}
+
 void
 wgd_peer_bytes_sum(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx)
 {
-	unsigned int l;
+	struct wgd_peer_activity a;
 
-	*rx = 0;
-	*tx = 0;
-	for (l = 0; p->bytes != NULL && l <= wgd.nb_workers; l++) {
-		*rx += atomic_load_explicit(&p->bytes[l].rx,
-					    memory_order_relaxed);
-		*tx += atomic_load_explicit(&p->bytes[l].tx,
-					    memory_order_relaxed);
-	}
+	wgd_peer_activity_get(p, &a);
+	*rx = a.rx_bytes;
+	*tx = a.tx_bytes;
 }
 
 struct wgd_peer *

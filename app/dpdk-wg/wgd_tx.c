@@ -54,7 +54,8 @@ static bool
 wants_rekey(const struct wg_keypair *kp, uint64_t counter, uint64_t now)
 {
 	return counter > WG_REKEY_AFTER_MESSAGES ||
-	       (kp->i_am_initiator && now - kp->birthdate >= WG_REKEY_AFTER_TIME);
+	       (kp->i_am_initiator &&
+		now - kp->send_birthdate >= WG_REKEY_AFTER_TIME);
 }
 
 struct seal_item {
@@ -206,11 +207,13 @@ static void
 peer_tx_account(struct wgd_peer *p, unsigned int lslot, uint64_t wire_bytes,
 		bool data, uint64_t now)
 {
-	atomic_store_explicit(&p->tx_auth_ns, now, memory_order_relaxed);
+	struct wgd_peer_lcore *lc = &p->lc[lslot];
+
+	atomic_store_explicit(&lc->tx_auth_ns, now, memory_order_relaxed);
 	if (data)
-		atomic_store_explicit(&p->tx_data_ns, now,
+		atomic_store_explicit(&lc->tx_data_ns, now,
 				      memory_order_relaxed);
-	wgd_peer_bytes_add(&p->bytes[lslot].tx, wire_bytes);
+	wgd_count_add(&lc->tx_bytes, wire_bytes);
 }
 
 /* wgd_send_sealed() without the peer's accounting; returns the message's
@@ -293,8 +296,7 @@ prefetch_peers(struct wgd_peer *const peers[], unsigned int n,
 
 		if (kp != NULL)
 			rte_prefetch0_write(&kp->send_counter);
-		rte_prefetch0_write(&peers[i]->tx_auth_ns);
-		rte_prefetch0_write(&peers[i]->bytes[lslot]);
+		rte_prefetch0_write(&peers[i]->lc[lslot]);
 	}
 }
 

@@ -127,14 +127,16 @@ static void
 rx_run_flush(struct rx_run *run, unsigned int lslot, uint64_t now)
 {
 	struct wgd_peer *p = run->peer;
+	struct wgd_peer_lcore *lc;
 
 	if (p == NULL)
 		return;
-	atomic_store_explicit(&p->rx_auth_ns, now, memory_order_relaxed);
+	lc = &p->lc[lslot];
+	atomic_store_explicit(&lc->rx_auth_ns, now, memory_order_relaxed);
 	if (run->data)
-		atomic_store_explicit(&p->rx_data_ns, now,
+		atomic_store_explicit(&lc->rx_data_ns, now,
 				      memory_order_relaxed);
-	wgd_peer_bytes_add(&p->bytes[lslot].rx, run->bytes);
+	wgd_count_add(&lc->rx_bytes, run->bytes);
 	*run = (struct rx_run){ .peer = NULL };
 }
 
@@ -218,16 +220,16 @@ prefetch_accept(const struct wgd_worker *w, const struct open_item *items,
 	for (i = 0; i < n; i++) {
 		const struct wgd_peer *p = wgd_peer_of(items[i].kp->entry.peer);
 
-		wg_replay_prefetch(items[i].kp->replay, items[i].counter);
+		wg_replay_prefetch(wg_keypair_replay(items[i].kp),
+				   items[i].counter);
 		rte_prefetch0(p);
-		rte_prefetch0_write(&p->rx_auth_ns);
 	}
 	for (i = 0; i < n; i++) {
 		const struct wgd_peer *p = wgd_peer_of(items[i].kp->entry.peer);
 		const struct wgd_pathset *ps =
 			atomic_load_explicit(&p->paths, memory_order_relaxed);
 
-		rte_prefetch0_write(&p->bytes[w->index]);
+		rte_prefetch0_write(&p->lc[w->index]);
 		rte_prefetch0_write(&p->pstats[w->index]);
 		if (ps != NULL) {
 			rte_prefetch0(ps);
@@ -383,7 +385,7 @@ prefetch_keypairs(void *const data[], uint64_t hits, unsigned int n)
 
 		if (!(hits & (1ULL << i)))
 			continue;
-		rte_prefetch0(kp->replay);
+		rte_prefetch0(wg_keypair_replay(kp));
 		rte_prefetch0(&kp->entry.peer->user);
 		rte_prefetch0(&kp->entry.peer->keypairs);
 	}

@@ -375,7 +375,7 @@ dp_keypair(struct wgd_peer *p)
 	randombytes_buf(kp->send_key, sizeof(kp->send_key));
 	randombytes_buf(kp->recv_key, sizeof(kp->recv_key));
 	kp->remote_index = randombytes_random();
-	kp->birthdate = wgd_now();
+	wg_keypair_set_birthdate(kp, wgd_now());
 	kp->i_am_initiator = false;
 	atomic_store(&kp->send_counter, 0);
 	atomic_store(&kp->sending_valid, true);
@@ -1644,8 +1644,9 @@ dp_mw_refresh(const struct dp *d, uint32_t set_idx)
 	uint64_t now = wgd_now();
 
 	for (uint32_t id = set->first; id < set->first + set->n; id++)
-		atomic_load(&wgd.peers[id].core->keypairs.current)->birthdate =
-			now;
+		wg_keypair_set_birthdate(
+			atomic_load(&wgd.peers[id].core->keypairs.current),
+			now);
 }
 
 /* Do lcores 0..nw-1's workers share CPUs? */

@@ -246,8 +246,7 @@ wg_keypair_alloc(const struct wg_device *dev)
 		return NULL;
 	memset(kp, 0, size);
 	kp->entry.type = WG_INDEX_KEYPAIR;
-	kp->replay = (struct wg_replay *)(kp + 1);
-	wg_replay_init(kp->replay, dev->replay_window);
+	wg_replay_init(wg_keypair_replay(kp), dev->replay_window);
 	return kp;
 }
 

@@ -443,7 +443,7 @@ wg_noise_begin_session(struct wg_device *dev, struct wg_peer *peer)
 		wg_kdf(kp->recv_key, kp->send_key, NULL, hs->chaining_key,
 		       NULL, 0);
 	kp->remote_index = hs->remote_index;
-	kp->birthdate = wg_device_now(dev);
+	wg_keypair_set_birthdate(kp, wg_device_now(dev));
 	atomic_store(&kp->sending_valid, true);
 	atomic_store(&kp->receiving_valid, true);
 
@@ -496,17 +496,3 @@ wg_noise_expire_current_keypair(struct wg_peer *peer)
 		atomic_store(&kp->sending_valid, false);
 }
 
-bool
-wg_keypair_can_send(const struct wg_keypair *kp, uint64_t now)
-{
-	return atomic_load(&kp->sending_valid) &&
-	       now - kp->birthdate < WG_REJECT_AFTER_TIME &&
-	       atomic_load(&kp->send_counter) < WG_REJECT_AFTER_MESSAGES;
-}
-
-bool
-wg_keypair_can_receive(const struct wg_keypair *kp, uint64_t now)
-{
-	return atomic_load(&kp->receiving_valid) &&
-	       now - kp->birthdate < WG_REJECT_AFTER_TIME;
-}

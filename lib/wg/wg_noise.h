@@ -15,6 +15,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wg_messages.h"
@@ -62,21 +63,66 @@ struct wg_handshake {
 };
 
 struct wg_keypair {
-	/* Written before the keypair is published, then only read (the
-	 * valid flags change once, on expiry): shared by every lcore. */
-	struct wg_index_entry entry;    /**< entry.index: our receiver index */
-	uint8_t send_key[WG_KEY_LEN];
+	/* Receiving: written before the keypair is published, then read by
+	 * every lcore that opens under it (receiving_valid changes once, on
+	 * expiry). One line: the index lookup, the key, the age. */
 	uint8_t recv_key[WG_KEY_LEN];
+	struct wg_index_entry entry;    /**< entry.index: our receiver index */
 	uint64_t birthdate;             /**< monotonic ns */
+	_Atomic bool receiving_valid;
+	/* Sending: read by every lcore that seals under it, and the counter
+	 * written by each: one line of its own, so that senders neither
+	 * evict receivers' key nor need more than this line. */
+	alignas(WG_CACHE_LINE) uint8_t send_key[WG_KEY_LEN];
+	_Atomic uint64_t send_counter;  /**< next counter to send */
+	uint64_t send_birthdate;        /**< birthdate, in this line */
 	uint32_t remote_index;
 	bool i_am_initiator;
 	_Atomic bool sending_valid;
-	_Atomic bool receiving_valid;
-	struct wg_replay *replay;       /**< in the same allocation, own lines */
-	/* Written by every lcore that sends under the keypair: a line of its
-	 * own, so that senders do not evict the keys receivers read. */
-	alignas(WG_CACHE_LINE) _Atomic uint64_t send_counter; /**< next to send */
+	/* The replay window follows, in the same allocation, from the next
+	 * line (wg_keypair_replay()). */
 };
+
+/** The keypair whose index entry this is (entry->type WG_INDEX_KEYPAIR). */
+static inline struct wg_keypair *
+wg_keypair_of_entry(struct wg_index_entry *entry)
+{
+	return (struct wg_keypair *)(void *)((char *)entry -
+					     offsetof(struct wg_keypair, entry));
+}
+
+/** The keypair's replay window, which follows it in its allocation. */
+static inline struct wg_replay *
+wg_keypair_replay(const struct wg_keypair *kp)
+{
+	return (struct wg_replay *)(uintptr_t)(kp + 1);
+}
+
+/** When the keypair was made (both lines' copies). */
+static inline void
+wg_keypair_set_birthdate(struct wg_keypair *kp, uint64_t now)
+{
+	kp->birthdate = now;
+	kp->send_birthdate = now;
+}
+
+/** May kp still seal (valid, young enough, counters left)? */
+static inline bool
+wg_keypair_can_send(const struct wg_keypair *kp, uint64_t now)
+{
+	return atomic_load(&kp->sending_valid) &&
+	       now - kp->send_birthdate < WG_REJECT_AFTER_TIME &&
+	       atomic_load(&kp->send_counter) < WG_REJECT_AFTER_MESSAGES;
+}
+
+/** May kp still open? */
+static inline bool
+wg_keypair_can_receive(const struct wg_keypair *kp, uint64_t now)
+{
+	return atomic_load(&kp->receiving_valid) &&
+	       now - kp->birthdate < WG_REJECT_AFTER_TIME;
+}
+
 
 
 /** The three slots of whitepaper 6.1: a responder's new keypair waits in
@@ -130,9 +176,6 @@ void wg_noise_keypairs_clear(struct wg_device *dev, struct wg_peer *peer);
 void wg_noise_expire_current_keypair(struct wg_peer *peer);
 
 /** Can kp still send, at monotonic time now? */
-bool wg_keypair_can_send(const struct wg_keypair *kp, uint64_t now);
-/** Can kp still receive? */
-bool wg_keypair_can_receive(const struct wg_keypair *kp, uint64_t now);
 
 /** TAI64N of a realtime clock in ns, with the sub-second part coarsened. */
 void wg_tai64n(uint8_t out[WG_TIMESTAMP_LEN], uint64_t realtime_ns);

@@ -202,7 +202,7 @@ wg_data_lookup(const struct wg_device *dev, const void *pkt, size_t len,
 		*reason = WG_DROP_UNKNOWN_INDEX;
 		return NULL;
 	}
-	kp = (struct wg_keypair *)entry;
+	kp = wg_keypair_of_entry(entry);
 	if (!wg_keypair_can_receive(kp, wg_device_now(dev))) {
 		*reason = WG_DROP_KEY_EXPIRED;
 		return NULL;
@@ -231,7 +231,7 @@ keep_key_fresh_on_receive(struct wg_peer *peer, uint64_t now)
 enum wg_drop_reason
 wg_data_check_replay(struct wg_keypair *kp, uint64_t counter)
 {
-	switch (wg_replay_check(kp->replay, counter)) {
+	switch (wg_replay_check(wg_keypair_replay(kp), counter)) {
 	case WG_REPLAY_OK:
 		return WG_DROP_NONE;
 	case WG_REPLAY_DUPLICATE:
@@ -247,7 +247,7 @@ wg_data_check_replay(struct wg_keypair *kp, uint64_t counter)
 enum wg_drop_reason
 wg_data_check_replay_peek(const struct wg_keypair *kp, uint64_t counter)
 {
-	switch (wg_replay_peek(kp->replay, counter)) {
+	switch (wg_replay_peek(wg_keypair_replay(kp), counter)) {
 	case WG_REPLAY_OK:
 		return WG_DROP_NONE;
 	case WG_REPLAY_DUPLICATE:

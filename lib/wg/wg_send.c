@@ -30,7 +30,7 @@ keep_key_fresh_on_send(struct wg_peer *peer, struct wg_keypair *kp,
 		return;
 	if (atomic_load(&kp->send_counter) > WG_REKEY_AFTER_MESSAGES ||
 	    (kp->i_am_initiator &&
-	     now - kp->birthdate >= WG_REKEY_AFTER_TIME))
+	     now - kp->send_birthdate >= WG_REKEY_AFTER_TIME))
 		wg_peer_send_initiation(peer, false);
 }
 
