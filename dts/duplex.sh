@@ -234,7 +234,7 @@ dx_start_b() {
 # dx_stop_b: SIGTERM (final stats), dts_await_exit, then SIGKILL. 1 if it crashed
 # or had to be killed.
 dx_stop_b() {
-	local pid=$DX_B_PID i rc
+	local pid=$DX_B_PID rc
 	[ -n "$pid" ] || return 0
 	DX_B_PID=
 	kill -TERM "$pid" 2>/dev/null

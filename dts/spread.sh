@@ -32,13 +32,13 @@ secs=${DTS_IPERF_SECS:-6}
 DTS_QPAIRS=2
 DTS_LCORES="--lcores 0@0,1@1,2@0"
 
-# sp_workers: one line per worker from /wg/stats:
+# sp_workers FILE: one line per worker from /wg/stats into FILE:
 #   "LCORE encrypted decrypted spread_out spread_in"
 sp_workers() {
 	printf '/wg/stats\n' | timeout 10 python3 "$TEL" -f "$DTS_FILE_PREFIX" \
 		>"$DTS_WORK/stats.json" 2>&1 ||
 		dts_fail "dpdk-telemetry.py failed: $(cat "$DTS_WORK/stats.json")"
-	python3 - "$DTS_WORK/stats.json" <<'EOF'
+	python3 - "$DTS_WORK/stats.json" >"$1" <<'EOF' ||
 import json, sys
 for line in open(sys.argv[1]):
     if not line.startswith("{"):
@@ -50,6 +50,7 @@ for line in open(sys.argv[1]):
         print(lcore, s["encrypted_pkts"], s["decrypted_pkts"],
               s["spread_out_pkts"], s["spread_in_pkts"])
 EOF
+		dts_fail "no per-worker counters in /wg/stats: $(cat "$DTS_WORK/stats.json")"
 }
 
 # sp_run MODE: the tunnel with --spread MODE, a TCP run each way; sets
@@ -67,7 +68,7 @@ sp_run() {
 		dts_fail "$mode: wireguard-go -> dpdk-wg stalled or failed"
 	SP_RX=$DTS_IPERF_MBPS
 	dts_check_dpdk_alive
-	sp_workers >"$DTS_WORK/workers-$mode"
+	sp_workers "$DTS_WORK/workers-$mode"
 	dts_log "$mode: per worker (lcore encrypted decrypted spread_out spread_in):"
 	sed 's/^/    /' "$DTS_WORK/workers-$mode"
 	[ "$(wc -l <"$DTS_WORK/workers-$mode")" -eq 2 ] ||

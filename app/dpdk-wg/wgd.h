@@ -131,8 +131,9 @@ struct wgd_path_stats {
 	 * an alignment attribute: copies elsewhere need no aligned memory. */
 	uint64_t pad[5];
 };
-_Static_assert(sizeof(struct wgd_path_stats) == 2 * RTE_CACHE_LINE_SIZE,
-	       "wgd_path_stats: its hot counters must start a line");
+_Static_assert(sizeof(struct wgd_path_stats) == 128,
+	       "wgd_path_stats: 128 bytes, so that each path's hot counters "
+	       "start a 64-byte line of a row that starts one");
 
 /**
  * What one lcore did for a peer, written once per run of the peer's
@@ -310,8 +311,9 @@ struct wgd {
 	struct rte_ring *spread_ring;
 	bool spread;                          /**< asked for (default: off) */
 	/** Workers whose own queues were empty at their last poll: only
-	 * while one is, is a burst worth handing over. */
-	_Atomic unsigned int spread_idle;
+	 * while one is, is a burst worth handing over. A line of its own:
+	 * workers write it, and read what is around it every loop. */
+	alignas(RTE_CACHE_LINE_SIZE) _Atomic unsigned int spread_idle;
 
 	unsigned int stats_interval;
 	unsigned int idle_us;                 /**< worker sleep on empty polls */
@@ -370,11 +372,12 @@ int wgd_tun_create(void);
 int wgd_peers_init(void);
 void wgd_peers_free(void);
 struct wgd_peer *wgd_peer_of(const struct wg_peer *core);
-/** The live peer with this public key, or NULL. */
+/** A peer's activity: the latest stamps and the bytes of all lcores. */
 void wgd_peer_activity_get(const struct wgd_peer *p,
 			   struct wgd_peer_activity *a);
 /** A peer's bytes received and sent, summed over the lcores. */
 void wgd_peer_bytes_sum(const struct wgd_peer *p, uint64_t *rx, uint64_t *tx);
+/** The live peer with this public key, or NULL. */
 struct wgd_peer *wgd_peer_find(const uint8_t public_key[WG_KEY_LEN]);
 
 /*

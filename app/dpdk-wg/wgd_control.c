@@ -139,19 +139,28 @@ unsigned int
 wgd_flush_staged(struct wgd_peer *p)
 {
 	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	const struct wg_keypair *kp = atomic_load(&p->core->keypairs.current);
+	uint64_t now = wgd_now();
 	struct rte_mbuf *pkts[WGD_BURST];
 	struct wgd_peer *peers[WGD_BURST];
-	unsigned int n, i, total = 0;
+	unsigned int n, i, total = 0, left;
 
-	if (atomic_load(&p->core->keypairs.current) == NULL || ps == NULL ||
+	if (kp == NULL || !wg_keypair_can_send(kp, now) || ps == NULL ||
 	    ps->nb_tx == 0)
 		return 0;
-	while ((n = rte_ring_sc_dequeue_burst(p->staged, (void **)pkts,
-					      WGD_BURST, NULL)) > 0) {
+	/* What is staged now, once: a packet that cannot go after all
+	 * (the keypair expired meanwhile) is staged again by
+	 * wgd_tx_burst(), onto this very ring. */
+	left = rte_ring_count(p->staged);
+	while (left > 0 &&
+	       (n = rte_ring_sc_dequeue_burst(p->staged, (void **)pkts,
+					      RTE_MIN(left, (unsigned int)WGD_BURST),
+					      NULL)) > 0) {
+		left -= n;
 		for (i = 0; i < n; i++)
 			peers[i] = p;
 		wgd_tx_burst(wgd.ctrl_aead, &wgd.ctrl_stats, wgd.nb_workers,
-			     -1, peers, pkts, n, wgd_now());
+			     -1, peers, pkts, n, now);
 		total += n;
 	}
 	return total;

@@ -344,7 +344,7 @@ seal_run_prepare(struct wgd_lcore_stats *st, const struct seal_run *r,
 {
 	struct wgd_event ev = { .type = WGD_EV_HANDSHAKE,
 				.peer_id = r->peer->id };
-	uint64_t counter = r->counter;
+	uint64_t counter;
 	unsigned int i;
 
 	if (r->kp == NULL) {
@@ -352,6 +352,7 @@ seal_run_prepare(struct wgd_lcore_stats *st, const struct seal_run *r,
 			stage(st, r->peer, pkts[i], r->no_key);
 		return;
 	}
+	counter = r->counter;
 	if (wants_rekey(r->kp, counter + r->n - 1, now))
 		wgd_event_raise(st, r->peer, &ev);
 	for (i = 0; i < r->n; i++, counter++) {

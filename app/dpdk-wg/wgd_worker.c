@@ -372,14 +372,15 @@ prefetch_keypairs(void *const data[], uint64_t hits, unsigned int n)
 {
 	unsigned int i;
 
-	if (n < 2 || data[0] == data[n - 1])
-		return;               /* one keypair (or so): in cache */
-	for (i = 0; i < n; i++) {
-		if (!(hits & (1ULL << i)))
-			continue;
-		rte_prefetch0(data[i]);
-		rte_prefetch0(RTE_PTR_ADD(data[i], RTE_CACHE_LINE_SIZE));
-	}
+	/* One keypair (or so): in cache. (Entries that missed were not
+	 * written.) */
+	if (n < 2 || (hits & 1) == 0 || !(hits & (1ULL << (n - 1))) ||
+	    data[0] == data[n - 1])
+		return;
+	/* The receiving line only: the sending line is the senders'. */
+	for (i = 0; i < n; i++)
+		if (hits & (1ULL << i))
+			rte_prefetch0(data[i]);
 	for (i = 0; i < n; i++) {
 		const struct wg_keypair *kp = data[i];
 
@@ -562,9 +563,13 @@ spread_out(struct wgd_worker *w, uint16_t port_id, struct rte_mbuf **pkts,
 	   uint16_t n)
 {
 	uint16_t keep = n / 2, i;
+	unsigned int idle;
 
-	if (wgd.spread_ring == NULL || n < WGD_BURST ||
-	    atomic_load_explicit(&wgd.spread_idle, memory_order_relaxed) == 0 ||
+	if (wgd.spread_ring == NULL || n < WGD_BURST)
+		return n;
+	/* Others only: our own flag still says how our last poll went. */
+	idle = atomic_load_explicit(&wgd.spread_idle, memory_order_relaxed);
+	if (idle <= (unsigned int)w->idle ||
 	    rte_ring_count(wgd.spread_ring) > SPREAD_BACKLOG)
 		return n;
 	/* The taker sorts by port: say which one each came from. */

@@ -1132,6 +1132,71 @@ dp_print_setup(const struct dp *d, int core)
 	       "core was shared)\n");
 }
 
+/*
+ * Staged packets under a keypair too old to send: wgd_flush_staged()
+ * must leave them staged and return (it once looped for ever, dequeuing
+ * what wgd_tx_burst() staged again onto the same ring), then send them
+ * once the keypair may send again. Run once, before the measurements.
+ */
+#define DP_STAGED_CHECK 8
+
+static int
+dp_check_staged(const struct dp *d)
+{
+	struct wgd_peer *p = &wgd.peers[d->sets[0].first];
+	struct wg_keypair *kp = atomic_load(&p->core->keypairs.current);
+	const struct wgd_pathset *ps = atomic_load(&p->paths);
+	struct rte_mbuf *m[DP_STAGED_CHECK];
+	struct wgd_peer *peers[DP_STAGED_CHECK];
+	unsigned int n = DP_STAGED_CHECK, staged0, stuck, sent, frames = 0;
+	uint64_t now = wgd_now();
+	uint8_t dst[4];
+	void *f;
+
+	if (rte_pktmbuf_alloc_bulk(wgd.pool, m, n) != 0)
+		return -1;
+	dp_peer_inner(d->sets[0].first, dst);
+	for (unsigned int i = 0; i < n; i++) {
+		dp_inner(d, (uint8_t *)rte_pktmbuf_append(m[i], 64), 64,
+			 dp_host_inner, dst);
+		peers[i] = p;
+	}
+	staged0 = rte_ring_count(p->staged);
+	wg_keypair_set_birthdate(kp, now - WG_REJECT_AFTER_TIME - 1);
+	wgd_tx_burst(wgd.workers[0].aead, &wgd.workers[0].stats, 0,
+		     wgd.workers[0].txq, peers, m, n, now);
+	/* A hang here is the bug: give it 10 s, then die with SIGALRM. */
+	alarm(10);
+	stuck = wgd_flush_staged(p);
+	alarm(0);
+	wg_keypair_set_birthdate(kp, wgd_now());
+	if (rte_ring_count(p->staged) != staged0 + n || stuck != 0) {
+		fprintf(stderr, "staged check: %u staged, %u flushed under an "
+			"expired keypair (want %u, 0)\n",
+			rte_ring_count(p->staged) - staged0, stuck, n);
+		return -1;
+	}
+	sent = wgd_flush_staged(p);
+	/* The control lcore's frames wait for worker 0: none runs here. */
+	while (rte_ring_dequeue(wgd.ctrl_tx_ring, &f) == 0) {
+		rte_pktmbuf_free(f);
+		frames++;
+	}
+	/* Its handshake request is not for this benchmark. */
+	while (rte_ring_dequeue_elem(wgd.event_ring, &(struct wgd_event){ 0 },
+				     sizeof(struct wgd_event)) == 0)
+		;
+	atomic_store(&p->pending, 0);
+	if (sent != n || rte_ring_count(p->staged) != staged0 ||
+	    frames != n * ps->nb_tx) {
+		fprintf(stderr, "staged check: %u of %u flushed, %u frames "
+			"(want %u) once the keypair is young\n", sent, n,
+			frames, n * ps->nb_tx);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- several workers: --workers ----------------------------------------
  *
  * The same encap and decap on N worker lcores at once, as the daemon
@@ -1526,10 +1591,27 @@ dp_spread_batch(struct dp_job *job, struct wgd_worker *ww,
 	}
 	/* Until the others have handled all that was handed out. */
 	handed = ww->stats.spread_out - out0;
-	while (atomic_load(&job->done) - done0 < handed)
-		atomic_fetch_add(&job->done, wgd_spread_poll(ww, wgd_now()));
+	while (atomic_load(&job->done) - done0 < handed) {
+		unsigned int got = wgd_spread_poll(ww, wgd_now());
+
+		atomic_fetch_add(&job->done, got);
+		/* Lcores sharing a CPU: let the one holding the rest run. */
+		if (got == 0 && job->yield)
+			sched_yield();
+	}
 	wk->dp_cyc += rte_rdtsc() - t1;
 	wk->bursts += DP_SPREAD_BURSTS;
+}
+
+/* The first nb bursts of a batch, built but not handled (no memory). */
+static void
+dp_spread_free(const struct dp_job *job,
+	       struct rte_mbuf *batch[][WGD_MAX_UPLINKS][WGD_BURST],
+	       unsigned int nf[][WGD_MAX_UPLINKS], unsigned int nb)
+{
+	for (unsigned int b = 0; b < nb; b++)
+		for (unsigned int c = 0; c < (job->decap ? job->k : 1); c++)
+			rte_pktmbuf_free_bulk(batch[b][c], nf[b][c]);
 }
 
 static int
@@ -1572,6 +1654,7 @@ dp_mw_spread_main(void *arg)
 			if ((job->decap ?
 			     dp_mw_decap_fill(d, job, 0, batch[b], nf[b], n) :
 			     dp_mw_encap_fill(d, job, 0, batch[b][0], n)) != 0) {
+				dp_spread_free(job, batch, nf, b);
 				wk->err = -ENOMEM;
 				atomic_store(&job->stop, true);
 				return 0;
@@ -2377,7 +2460,8 @@ perf_dataplane_run(const struct perf_opts *o)
 		return 1;
 	}
 	d.tsc_hz = rte_get_tsc_hz();
-	if (dp_template(&d) != 0 || dp_setup(&d) != 0)
+	if (dp_template(&d) != 0 || dp_setup(&d) != 0 ||
+	    dp_check_staged(&d) != 0)
 		goto out;
 	if (d.multi)
 		dp_mw_print_setup(&d);

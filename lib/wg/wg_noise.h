@@ -175,8 +175,6 @@ void wg_noise_keypairs_clear(struct wg_device *dev, struct wg_peer *peer);
 /** Stop using the current keypair for sending (e.g. we need a rekey). */
 void wg_noise_expire_current_keypair(struct wg_peer *peer);
 
-/** Can kp still send, at monotonic time now? */
-
 /** TAI64N of a realtime clock in ns, with the sub-second part coarsened. */
 void wg_tai64n(uint8_t out[WG_TIMESTAMP_LEN], uint64_t realtime_ns);
 
