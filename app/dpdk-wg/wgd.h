@@ -98,6 +98,9 @@ struct wgd_path {
 	uint16_t uplink;           /**< index in wgd.uplinks */
 	bool resolved;             /**< next hop known: can send */
 	bool learnt;               /**< seen, not configured */
+	/** net's outer headers, built when the path set is published (a
+	 * path set never changes after): len 0 if net cannot be sent on. */
+	struct wg_net_hdr hdr;
 	struct wg_net_path net;
 };
 

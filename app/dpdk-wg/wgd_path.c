@@ -307,6 +307,8 @@ wgd_peer_update_path(struct wgd_peer *p, int seen_uplink,
 
 		path_resolve(&p->cand[i], is_seen ? seen : NULL);
 		ps->path[i] = p->cand[i];
+		if (wg_net_hdr_build(&ps->path[i].net, &ps->path[i].hdr) != 0)
+			ps->path[i].hdr.len = 0;
 	}
 	choose_tx(p, ps, current);
 	publish(p, ps);

@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf_ptype.h>
+#include <rte_memcpy.h>
 
 #include "wg_net.h"
 
@@ -468,34 +469,6 @@ wg_net_encap_len(const struct wg_net_path *path)
 		 WG_NET_IP4_LEN) + WG_NET_UDP_LEN;
 }
 
-static void
-wg_net_put_ip4(uint8_t *ip, const struct wg_net_path *path, uint16_t tot,
-	       uint16_t id)
-{
-	uint16_t a[4];
-	uint32_t sum;
-
-	ip[0] = 0x45;
-	ip[1] = 0;
-	wg_net_wr16(ip + 2, tot);
-	wg_net_wr16(ip + 4, id);
-	wg_net_wr16(ip + 6, 0);         /* no DF: see wg_net_encap() */
-	ip[8] = WG_NET_TTL;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, path->src.addr.v4, 4);
-	memcpy(ip + 16, path->dst.addr.v4, 4);
-	/* Summed from the values, in memory order as rte_raw_cksum() sums:
-	 * reading back the header just written in 1- and 2-byte stores
-	 * stalls on store forwarding. */
-	sum = rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16(tot) +
-	      rte_cpu_to_be_16(id) +
-	      rte_cpu_to_be_16((WG_NET_TTL << 8) | IPPROTO_UDP);
-	memcpy(a, path->src.addr.v4, 4);
-	memcpy(a + 2, path->dst.addr.v4, 4);
-	sum += (uint32_t)a[0] + a[1] + a[2] + a[3];
-	wg_net_wr_cksum(ip + 10, (uint16_t)~wg_net_fold(wg_net_fold(sum)));
-}
-
 /* UDP checksum over a payload that may span segments. */
 static uint16_t
 wg_net_udp6_cksum(const struct rte_mbuf *m, const uint8_t *ip, uint32_t l4,
@@ -510,70 +483,147 @@ wg_net_udp6_cksum(const struct rte_mbuf *m, const uint8_t *ip, uint32_t l4,
 }
 
 int
-wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
-	     bool tx_cksum_offload)
+wg_net_hdr_build(const struct wg_net_path *path, struct wg_net_hdr *h)
 {
 	bool v6 = path->dst.family == WG_AF_INET6;
-	uint32_t l2 = WG_NET_ETH_LEN + (path->vlan != 0 ? WG_NET_VLAN_LEN : 0);
-	uint32_t l3 = v6 ? WG_NET_IP6_LEN : WG_NET_IP4_LEN;
-	uint32_t ulen = rte_pktmbuf_pkt_len(m) + WG_NET_UDP_LEN;
-	uint16_t id = 0;
-	uint8_t *p, *ip, *u, head[16];
-	const void *msg;
-	uint32_t n;
+	uint8_t *ip, *u;
+	uint16_t a[4];
 
 	if (path->src.family != path->dst.family ||
 	    (!v6 && path->dst.family != WG_AF_INET) ||
 	    path->src.port == 0 || path->dst.port == 0 ||
 	    path->vlan > WG_NET_VID_MAX)
 		return -EINVAL;
-	if (ulen + (v6 ? 0 : WG_NET_IP4_LEN) > UINT16_MAX)
-		return -EMSGSIZE;
-	if (!v6) {
-		/* The message may start in a later segment: a duplicate
-		 * is an empty header mbuf chained to the shared payload. */
-		n = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(head));
-		msg = rte_pktmbuf_read(m, 0, n, head);
-		id = msg != NULL ? rte_raw_cksum(msg, n) : 0;
-	}
-	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(l2 + l3 +
-							 WG_NET_UDP_LEN));
-	if (p == NULL)
-		return -ENOSPC;
-	ip = wg_net_put_eth(p, path->dst_mac, path->src_mac, path->vlan,
+	memset(h, 0, sizeof(*h));
+	h->v6 = v6;
+	h->l2_len = WG_NET_ETH_LEN + (path->vlan != 0 ? WG_NET_VLAN_LEN : 0);
+	h->l3_len = v6 ? WG_NET_IP6_LEN : WG_NET_IP4_LEN;
+	h->len = h->l2_len + h->l3_len + WG_NET_UDP_LEN;
+	ip = wg_net_put_eth(h->bytes, path->dst_mac, path->src_mac, path->vlan,
 			    v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
-	u = ip + l3;
+	u = ip + h->l3_len;
 	memcpy(u, &path->src.port, 2);
 	memcpy(u + 2, &path->dst.port, 2);
-	wg_net_wr16(u + 4, (uint16_t)ulen);
-	wg_net_wr16(u + 6, 0);
-	if (v6)
-		wg_net_put_ip6(ip, (uint16_t)ulen, IPPROTO_UDP, WG_NET_TTL,
+	if (v6) {
+		wg_net_put_ip6(ip, 0, IPPROTO_UDP, WG_NET_TTL,
 			       path->src.addr.v6, path->dst.addr.v6);
-	else
-		wg_net_put_ip4(ip, path, (uint16_t)(ulen + l3), id);
-
-	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
-	/* One store: bit-field writes read the word back. */
-	m->tx_offload = rte_mbuf_tx_offload(l2, l3, WG_NET_UDP_LEN, 0, 0, 0, 0);
-	m->packet_type = (path->vlan != 0 ? RTE_PTYPE_L2_ETHER_VLAN :
+	} else {
+		/* No DF: see wg_net_encap(). */
+		ip[0] = 0x45;
+		ip[8] = WG_NET_TTL;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, path->src.addr.v4, 4);
+		memcpy(ip + 16, path->dst.addr.v4, 4);
+		/* In memory order, as rte_raw_cksum() sums: the total
+		 * length and the ID are added per packet. */
+		memcpy(a, path->src.addr.v4, 4);
+		memcpy(a + 2, path->dst.addr.v4, 4);
+		h->ip4_sum = rte_cpu_to_be_16(0x4500) +
+			     rte_cpu_to_be_16((WG_NET_TTL << 8) | IPPROTO_UDP) +
+			     (uint32_t)a[0] + a[1] + a[2] + a[3];
+	}
+	h->tx_offload = rte_mbuf_tx_offload(h->l2_len, h->l3_len,
+					    WG_NET_UDP_LEN, 0, 0, 0, 0);
+	h->packet_type = (path->vlan != 0 ? RTE_PTYPE_L2_ETHER_VLAN :
 			  RTE_PTYPE_L2_ETHER) |
 		(v6 ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) | RTE_PTYPE_L4_UDP;
+	return 0;
+}
+
+/*
+ * The IPv4 ID of a message (wg_net_encap()): rte_raw_cksum() of its first
+ * 16 bytes, here in two 8-byte loads (every data and handshake message has
+ * 16), the generic loop for shorter ones. The message may start in a later
+ * segment: a duplicate is an empty header mbuf chained to the payload.
+ */
+static uint16_t
+wg_net_ip_id(const struct rte_mbuf *m)
+{
+	const uint64_t lanes = 0x0000ffff0000ffffULL;
+	uint8_t head[16];
+	const uint8_t *msg = rte_pktmbuf_read(m, 0, sizeof(head), head);
+	uint64_t a, b, t;
+	uint32_t sum, n;
+
+	if (msg == NULL) {
+		n = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(head));
+		msg = rte_pktmbuf_read(m, 0, n, head);
+		return msg != NULL ? rte_raw_cksum(msg, n) : 0;
+	}
+	memcpy(&a, msg, 8);
+	memcpy(&b, msg + 8, 8);
+	/* Eight 16-bit words summed exactly, as rte_raw_cksum() does,
+	 * then folded as it folds. */
+	t = (a & lanes) + (b & lanes) + ((a >> 16) & lanes) +
+	    ((b >> 16) & lanes);
+	sum = (uint32_t)t + (uint32_t)(t >> 32);
+	sum = ((sum & 0xffff0000) >> 16) + (sum & 0xffff);
+	sum = ((sum & 0xffff0000) >> 16) + (sum & 0xffff);
+	return (uint16_t)sum;
+}
+
+int
+wg_net_encap_hdr(struct rte_mbuf *m, const struct wg_net_hdr *h,
+		 bool tx_cksum_offload)
+{
+	uint32_t ulen = rte_pktmbuf_pkt_len(m) + WG_NET_UDP_LEN;
+	uint16_t id = 0;
+	uint8_t *p, *ip, *u;
+
+	if (ulen + (h->v6 ? 0 : WG_NET_IP4_LEN) > UINT16_MAX)
+		return -EMSGSIZE;
+	if (!h->v6)
+		id = wg_net_ip_id(m);
+	p = (uint8_t *)rte_pktmbuf_prepend(m, h->len);
+	if (p == NULL)
+		return -ENOSPC;
+	rte_memcpy(p, h->bytes, h->len);
+	ip = p + h->l2_len;
+	u = ip + h->l3_len;
+	wg_net_wr16(u + 4, (uint16_t)ulen);
+	if (h->v6) {
+		wg_net_wr16(ip + 4, (uint16_t)ulen);
+	} else {
+		uint16_t tot = (uint16_t)(ulen + WG_NET_IP4_LEN);
+
+		wg_net_wr16(ip + 2, tot);
+		wg_net_wr16(ip + 4, id);
+		/* Summed from the values: reading back the header just
+		 * written would stall on store forwarding. */
+		wg_net_wr_cksum(ip + 10, (uint16_t)~wg_net_fold(wg_net_fold(
+			h->ip4_sum + rte_cpu_to_be_16(tot) +
+			rte_cpu_to_be_16(id))));
+	}
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	/* One store: bit-field writes read the word back. */
+	m->tx_offload = h->tx_offload;
+	m->packet_type = h->packet_type;
 	if (tx_cksum_offload) {
-		m->ol_flags |= (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) |
-			RTE_MBUF_F_TX_UDP_CKSUM;
+		m->ol_flags |= (h->v6 ? RTE_MBUF_F_TX_IPV6 :
+				RTE_MBUF_F_TX_IPV4) | RTE_MBUF_F_TX_UDP_CKSUM;
 		/* The DPDK helpers take the header structs: both are
 		 * packed, so any alignment is fine. */
-		wg_net_wr_cksum(u + 6, v6 ?
+		wg_net_wr_cksum(u + 6, h->v6 ?
 			rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)ip,
 					    m->ol_flags) :
 			rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)ip,
 					    m->ol_flags));
-	} else if (v6) {
-		wg_net_wr_cksum(u + 6, wg_net_udp6_cksum(m, ip, l2 + l3,
+	} else if (h->v6) {
+		wg_net_wr_cksum(u + 6, wg_net_udp6_cksum(m, ip, h->l2_len +
+							 h->l3_len,
 							 (uint16_t)ulen));
 	}
 	return 0;
+}
+
+int
+wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
+	     bool tx_cksum_offload)
+{
+	struct wg_net_hdr h;
+	int ret = wg_net_hdr_build(path, &h);
+
+	return ret != 0 ? ret : wg_net_encap_hdr(m, &h, tx_cksum_offload);
 }
 
 /*

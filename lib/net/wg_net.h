@@ -181,6 +181,37 @@ size_t wg_net_encap_len(const struct wg_net_path *path);
 int wg_net_encap(struct rte_mbuf *m, const struct wg_net_path *path,
 		 bool tx_cksum_offload);
 
+/** The longest outer headers: Ethernet, 802.1Q, IPv6, UDP. */
+#define WG_NET_HDR_MAX 66
+
+/**
+ * A path's outer headers, built once (when the path is published) for
+ * every packet sent on it: what wg_net_encap() writes, without the
+ * lengths, the IPv4 ID and the checksums.
+ */
+struct wg_net_hdr {
+	uint8_t len;             /**< 42, 46, 62 or 66; 0: not built */
+	uint8_t l2_len, l3_len;
+	bool v6;
+	uint32_t ip4_sum;        /**< IPv4: sum of the header's fixed words */
+	uint32_t packet_type;
+	uint64_t tx_offload;     /**< l2_len, l3_len, l4_len for the mbuf */
+	uint8_t bytes[WG_NET_HDR_MAX];  /**< then the bytes, as they go */
+};
+
+/**
+ * Build path's headers into h, checking path as wg_net_encap() does.
+ * @return 0, or -EINVAL (h is then unusable).
+ */
+int wg_net_hdr_build(const struct wg_net_path *path, struct wg_net_hdr *h);
+
+/**
+ * wg_net_encap() with headers wg_net_hdr_build() made: the same frame,
+ * the same mbuf fields, the same errors but -EINVAL (checked at build).
+ */
+int wg_net_encap_hdr(struct rte_mbuf *m, const struct wg_net_hdr *h,
+		     bool tx_cksum_offload);
+
 /**
  * Turn an ARP request or a Neighbour Solicitation for one of our
  * addresses into the reply, in place: the caller has checked that

@@ -20,6 +20,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "wg_check.h"
 #include "wg_neigh.h"
@@ -1148,6 +1149,24 @@ test_encap_ip_id(void)
 	CHECK_EQ((uint16_t)(id[1] - id[0]), 1);
 	CHECK_EQ((uint16_t)(id[2] - id[1]), 1);
 
+	/* The ID is rte_raw_cksum() of the first 16 bytes, whatever they
+	 * are (the daemon sums them in two 8-byte loads); shorter
+	 * messages (never WireGuard's) sum what there is. */
+	for (i = 0; i < 200; i++) {
+		uint8_t r[32];
+		uint32_t len = i < 100 ? 32 : i % 17;
+
+		for (unsigned int k = 0; k < sizeof(r); k++)
+			r[k] = (uint8_t)(rte_rand() >> (k % 8));
+		if (i % 50 == 0)
+			memset(r, i % 100 == 0 ? 0xff : 0, sizeof(r));
+		m = chain(r, len, 2000);
+		CHECK_EQ(wg_net_encap(m, &path, false), 0);
+		CHECK_EQ(get16(rte_pktmbuf_mtod(m, uint8_t *) + 14 + 4),
+			 len == 0 ? 0 : rte_raw_cksum(r, RTE_MIN(len, 16u)));
+		rte_pktmbuf_free(m);
+	}
+
 	/* A duplicate for another path: an empty header mbuf chained to
 	 * the message gets the same ID as the message itself. */
 	m = chain(msg, sizeof(msg), 2000);
@@ -1161,6 +1180,55 @@ test_encap_ip_id(void)
 			 id[2]);
 		rte_pktmbuf_free(hdr);
 	}
+}
+
+/* One wg_net_hdr, built once, serves every packet of its path: each
+ * frame as wg_net_encap() builds it from the path, field for field. */
+static void
+test_encap_hdr(void)
+{
+	static const uint32_t lens[] = { 0, 32, 148, 1452, 1, 3000, 64 };
+	struct wg_net_path path;
+	struct wg_net_hdr h;
+	uint8_t msg[3000], a[4096], b[4096];
+	unsigned int fam, vl, off, i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 13 + 5);
+	for (fam = 0; fam < 2; fam++)
+		for (vl = 0; vl < 2; vl++)
+			for (off = 0; off < 2; off++) {
+				path_init(&path, fam ? WG_AF_INET6 : WG_AF_INET,
+					  vl ? 100 : 0);
+				CHECK_EQ(wg_net_hdr_build(&path, &h), 0);
+				CHECK_EQ(h.len, wg_net_encap_len(&path));
+				for (i = 0; i < RTE_DIM(lens); i++) {
+					struct rte_mbuf *x, *y;
+
+					msg[4] = (uint8_t)i;   /* another ID */
+					x = chain(msg, lens[i], 2000);
+					y = chain(msg, lens[i], 2000);
+					CHECK_EQ(wg_net_encap_hdr(x, &h, off), 0);
+					CHECK_EQ(wg_net_encap(y, &path, off), 0);
+					CHECK_EQ(rte_pktmbuf_pkt_len(x),
+						 rte_pktmbuf_pkt_len(y));
+					CHECK(memcmp(rte_pktmbuf_read(x, 0,
+						rte_pktmbuf_pkt_len(x), a),
+						rte_pktmbuf_read(y, 0,
+						rte_pktmbuf_pkt_len(y), b),
+						rte_pktmbuf_pkt_len(x)) == 0);
+					CHECK_EQ(x->ol_flags, y->ol_flags);
+					CHECK_EQ(x->tx_offload, y->tx_offload);
+					CHECK_EQ(x->packet_type, y->packet_type);
+					rte_pktmbuf_free(x);
+					rte_pktmbuf_free(y);
+				}
+			}
+	path_init(&path, WG_AF_INET, 4095);
+	CHECK_EQ(wg_net_hdr_build(&path, &h), -EINVAL);
+	path_init(&path, WG_AF_INET6, 0);
+	path.src.family = WG_AF_INET;
+	CHECK_EQ(wg_net_hdr_build(&path, &h), -EINVAL);
 }
 
 static void
@@ -1732,6 +1800,7 @@ main(int argc, char **argv)
 	test_udp_cksum();
 	test_encap();
 	test_encap_ip_id();
+	test_encap_hdr();
 	test_encap_errors();
 	test_arp_reply();
 	test_nd_reply();
