@@ -387,8 +387,7 @@ prefetch_keypairs(void *const data[], uint64_t hits, unsigned int n)
 		if (!(hits & (1ULL << i)))
 			continue;
 		rte_prefetch0(wg_keypair_replay(kp));
-		rte_prefetch0(&kp->entry.peer->user);
-		rte_prefetch0(&kp->entry.peer->keypairs);
+		rte_prefetch0(kp->entry.peer);  /* keypairs and user */
 	}
 }
 

@@ -19,11 +19,14 @@
 #include "wg_timers.h"
 
 struct wg_peer {
+	/* What a data path reads for every packet, first and together:
+	 * with many peers, one line to miss rather than two. */
+	struct wg_keypairs keypairs;
+	void *user;          /**< the embedding application's per-peer state */
 	struct wg_device *device;
 	TAILQ_ENTRY(wg_peer) link;
 	uint8_t public_key[WG_KEY_LEN];
 	struct wg_handshake handshake;
-	struct wg_keypairs keypairs;
 	struct wg_cookie cookie;
 	struct wg_timers timers;
 	struct wg_endpoint endpoint;
@@ -32,7 +35,6 @@ struct wg_peer {
 	uint64_t last_handshake_realtime;        /**< ns since the epoch, 0 = never */
 	_Atomic uint64_t rx_bytes;
 	_Atomic uint64_t tx_bytes;
-	void *user;          /**< the embedding application's per-peer state */
 };
 
 /** Create a peer; NULL with errno EEXIST (same key as ours or another
