@@ -98,9 +98,6 @@ struct wgd_path {
 	uint16_t uplink;           /**< index in wgd.uplinks */
 	bool resolved;             /**< next hop known: can send */
 	bool learnt;               /**< seen, not configured */
-	/** net's outer headers, built when the path set is published (a
-	 * path set never changes after): len 0 if net cannot be sent on. */
-	struct wg_net_hdr hdr;
 	struct wg_net_path net;
 };
 
@@ -114,6 +111,10 @@ struct wgd_pathset {
 	unsigned int nb_tx;        /**< 0: nowhere to send yet */
 	uint8_t tx[WGD_MAX_PATHS]; /**< indices into path[] */
 	struct wgd_path path[WGD_MAX_PATHS];
+	/** path[i].net's outer headers, built before the set is published
+	 * (it never changes after); apart, so that matching a packet to its
+	 * path (decap) reads only path[]. */
+	struct wg_net_hdr hdr[WGD_MAX_PATHS];
 };
 
 /** Per path, per lcore (one writer each). */
@@ -255,6 +256,9 @@ struct wgd_peer {
 	uint64_t next_probe_ns;
 	unsigned int probe_rr;
 	int probe_slot;                       /**< probe being sent, or -1 */
+	/** The path the last initiation went out on, if it was a probe;
+	 * else -1: its response proves that path. */
+	int probe_last;
 };
 
 struct wgd_worker {
@@ -490,7 +494,8 @@ int wgd_path_find(const struct wgd_pathset *ps, uint16_t uplink,
 void wgd_pathset_free(void *arg, void *entries, unsigned int n);
 /** Failover: liveness, switching, failback and probes; every tick. */
 void wgd_paths_tick(void);
-/** A handshake answer from src on uplink: the path is alive. */
+/** A handshake answer from src on uplink: the path is alive; and so is
+ * the path the probe it answers went out on. */
 void wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 		    const struct wg_endpoint *src);
 /** Print a peer's paths (stats table). */

@@ -99,14 +99,17 @@ hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
 		return;
 	}
 	/* A failover probe proves one path. */
+	p->probe_last = -1;
 	if (p->probe_slot >= 0) {
 		const struct wgd_path *path = &ps->path[p->probe_slot];
 
 		m = wgd_msg_mbuf(msg, len);
-		if (m != NULL && path->resolved)
+		if (m != NULL && path->resolved) {
 			wgd_ctrl_send(path->uplink, &path->net, m);
-		else
+			p->probe_last = p->probe_slot;
+		} else {
 			rte_pktmbuf_free(m);
+		}
 		return;
 	}
 	/* Over every path data takes: with duplicate, the first response
@@ -299,7 +302,8 @@ wgd_reverse_path(const struct wg_net_info *info, const struct rte_mbuf *m,
 	path->dst = info->src;
 }
 
-/* A response came back over the path its initiation (a probe) took. */
+/* A response to our initiation: the path it came back on is alive, and
+ * so is the one the initiation (a probe) went out on. */
 static void
 handshake_heard(uint16_t uplink, const void *payload,
 		const struct wg_net_info *info)

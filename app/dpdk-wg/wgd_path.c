@@ -307,8 +307,10 @@ wgd_peer_update_path(struct wgd_peer *p, int seen_uplink,
 
 		path_resolve(&p->cand[i], is_seen ? seen : NULL);
 		ps->path[i] = p->cand[i];
-		if (wg_net_hdr_build(&ps->path[i].net, &ps->path[i].hdr) != 0)
-			ps->path[i].hdr.len = 0;
+		/* Cannot be sent on (a learnt endpoint with port 0): not a
+		 * path to choose, then. */
+		if (wg_net_hdr_build(&ps->path[i].net, &ps->hdr[i]) != 0)
+			ps->path[i].resolved = false;
 	}
 	choose_tx(p, ps, current);
 	publish(p, ps);
@@ -357,6 +359,16 @@ wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 	int i = cand_find(p, uplink, src);
 
 	if (i >= 0) {
+		p->health[i].last_rx_ns = real_ns();
+		p->health[i].probe_sent_ns = 0;
+	}
+	/* The peer answers to where it last heard from us, which data on
+	 * another path keeps moving: the answer to a probe proves the path
+	 * the probe went out on, whichever path brings it back. Only our
+	 * last initiation can be answered (a new one replaces it). */
+	i = p->probe_last;
+	p->probe_last = -1;
+	if (i >= 0 && (unsigned int)i < p->nb_cand) {
 		p->health[i].last_rx_ns = real_ns();
 		p->health[i].probe_sent_ns = 0;
 	}
@@ -419,18 +431,24 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 		 * recently it answered before, so that a short outage
 		 * restarts its FailbackHold. */
 		if (h->probe_sent_ns != 0 &&
-		    now - h->probe_sent_ns > probe_timeout(p))
+		    now - h->probe_sent_ns > probe_timeout(p)) {
+			WGD_LOG(DEBUG, "peer %u: path %u: probe unanswered",
+				p->id, i);
 			health_forget(h);
+		}
 		if ((int)i == p->active)
 			live = h->last_rx_ns != 0 && (h->unanswered_ns == 0 ||
 				now - h->unanswered_ns < interval * 3 / 10);
 		else
 			live = h->last_rx_ns != 0 &&
 			       now - h->last_rx_ns < interval * 5 / 2;
-		if (live && h->up_since_ns == 0)
+		if (live && h->up_since_ns == 0) {
+			WGD_LOG(DEBUG, "peer %u: path %u: live", p->id, i);
 			h->up_since_ns = now;
-		else if (!live)
+		} else if (!live && h->up_since_ns != 0) {
+			WGD_LOG(DEBUG, "peer %u: path %u: not live", p->id, i);
 			h->up_since_ns = 0;
+		}
 	}
 }
 
@@ -450,6 +468,7 @@ probe_send(struct wgd_peer *p, int i, uint64_t now)
 
 	if (h->probe_sent_ns == 0)
 		h->probe_sent_ns = now;
+	WGD_LOG(DEBUG, "peer %u: path %u: probe", p->id, i);
 	p->probe_slot = i;
 	wg_peer_send_probe(p->core);
 	p->probe_slot = -1;

@@ -146,6 +146,7 @@ peer_init(struct wgd_peer *p, struct wg_conf_peer *cp, uint32_t id)
 	p->uplink_hint = -1;
 	p->active = -1;
 	p->probe_slot = -1;
+	p->probe_last = -1;
 	snprintf(name, sizeof(name), "wgd_staged_%u", id);
 	/* Any worker may stage; only the control lcore flushes. */
 	p->staged = rte_ring_create(name, WGD_STAGED_PER_PEER,

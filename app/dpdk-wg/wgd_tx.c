@@ -135,8 +135,7 @@ tx_one(struct wgd_lcore_stats *st, unsigned int lslot, int txq,
 	struct wgd_path_stats *ps_st = &p->pstats[lslot][ps->tx[t]];
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
-	if (path->hdr.len == 0 ||
-	    wg_net_encap_hdr(m, &path->hdr,
+	if (wg_net_encap_hdr(m, &ps->hdr[ps->tx[t]],
 			     wgd.uplinks[path->uplink].tx_cksum_offload) != 0) {
 		wgd_drop(st, m, WGD_DROP_NO_HEADROOM);
 		return;

@@ -15,7 +15,8 @@
  * worker's tun_rx() does (whole-IP-header check, AllowedIPs lookup by
  * destination: reproduced below, it is static in wgd_worker.c) and then
  * the real wgd_tx_burst(): pad, seal in one batch, outer headers
- * (wg_net_encap), a copy per extra path (wgd_send_sealed), TX bursts.
+ * (prebuilt per path: wg_net_encap_hdr), a copy per extra path
+ * (wgd_send_sealed), TX bursts.
  * Copies are measured both ways wgd_tx.c makes them (--tx-copies): a
  * header mbuf chained to an indirect clone (uplink tx_multi_seg) and
  * rte_pktmbuf_copy(); net_null does not advertise MULTI_SEGS, so the

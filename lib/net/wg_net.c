@@ -489,12 +489,12 @@ wg_net_hdr_build(const struct wg_net_path *path, struct wg_net_hdr *h)
 	uint8_t *ip, *u;
 	uint16_t a[4];
 
+	memset(h, 0, sizeof(*h));      /* len 0: unusable, until the end */
 	if (path->src.family != path->dst.family ||
 	    (!v6 && path->dst.family != WG_AF_INET) ||
 	    path->src.port == 0 || path->dst.port == 0 ||
 	    path->vlan > WG_NET_VID_MAX)
 		return -EINVAL;
-	memset(h, 0, sizeof(*h));
 	h->v6 = v6;
 	h->l2_len = WG_NET_ETH_LEN + (path->vlan != 0 ? WG_NET_VLAN_LEN : 0);
 	h->l3_len = v6 ? WG_NET_IP6_LEN : WG_NET_IP4_LEN;
@@ -570,6 +570,8 @@ wg_net_encap_hdr(struct rte_mbuf *m, const struct wg_net_hdr *h,
 	uint16_t id = 0;
 	uint8_t *p, *ip, *u;
 
+	if (h->len == 0)
+		return -EINVAL;
 	if (ulen + (h->v6 ? 0 : WG_NET_IP4_LEN) > UINT16_MAX)
 		return -EMSGSIZE;
 	if (!h->v6)

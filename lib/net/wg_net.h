@@ -201,13 +201,13 @@ struct wg_net_hdr {
 
 /**
  * Build path's headers into h, checking path as wg_net_encap() does.
- * @return 0, or -EINVAL (h is then unusable).
+ * @return 0, or -EINVAL (h->len is then 0: wg_net_encap_hdr() refuses it).
  */
 int wg_net_hdr_build(const struct wg_net_path *path, struct wg_net_hdr *h);
 
 /**
  * wg_net_encap() with headers wg_net_hdr_build() made: the same frame,
- * the same mbuf fields, the same errors but -EINVAL (checked at build).
+ * the same mbuf fields, the same errors (-EINVAL: h was not built).
  */
 int wg_net_encap_hdr(struct rte_mbuf *m, const struct wg_net_hdr *h,
 		     bool tx_cksum_offload);
