@@ -1455,6 +1455,35 @@ dp_mw_decap_fill(const struct dp *d, struct dp_job *job, unsigned int w,
 	return 0;
 }
 
+/* Wait a moment: lcores that share a CPU give it away. */
+static void
+dp_mw_idle(const struct dp_job *job)
+{
+	if (job->yield)
+		sched_yield();
+	else
+		rte_pause();
+}
+
+/* The worker this lcore plays in job, its counters cleared, once every
+ * worker has arrived (all start together); -1: the lcore has no part. */
+static int
+dp_mw_join(struct dp_job *job)
+{
+	unsigned int w;
+
+	for (w = 0; w < job->nw; w++)
+		if (wgd.workers[w].lcore_id == rte_lcore_id())
+			break;
+	if (w == job->nw)
+		return -1;
+	memset(&dp_wks[w], 0, sizeof(dp_wks[w]));
+	atomic_fetch_add(&job->ready, 1);
+	while (atomic_load(&job->ready) < job->nw)
+		dp_mw_idle(job);
+	return (int)w;
+}
+
 static int
 dp_mw_main(void *arg)
 {
@@ -1466,23 +1495,13 @@ dp_mw_main(void *arg)
 	struct wgd_worker *ww;
 	struct dp_wk *wk;
 	uint64_t start;
+	int j = dp_mw_join(job);
 
-	for (w = 0; w < job->nw; w++)
-		if (wgd.workers[w].lcore_id == rte_lcore_id())
-			break;
-	if (w == job->nw)
+	if (j < 0)
 		return 0;
+	w = (unsigned int)j;
 	ww = &wgd.workers[w];
 	wk = &dp_wks[w];
-	memset(wk, 0, sizeof(*wk));
-	/* All start together. */
-	atomic_fetch_add(&job->ready, 1);
-	while (atomic_load(&job->ready) < job->nw) {
-		if (job->yield)
-			sched_yield();
-		else
-			rte_pause();
-	}
 	start = rte_rdtsc();
 	for (;;) {
 		uint64_t t0 = rte_rdtsc(), t1, t2, now;
@@ -1549,10 +1568,7 @@ dp_spread_help(struct dp_job *job, struct wgd_worker *ww, struct dp_wk *wk)
 		unsigned int got = wgd_spread_poll(ww, wgd_now());
 
 		if (got == 0) {
-			if (job->yield)
-				sched_yield();
-			else
-				rte_pause();
+			dp_mw_idle(job);
 			continue;
 		}
 		atomic_fetch_add(&job->done, got);
@@ -1597,8 +1613,8 @@ dp_spread_batch(struct dp_job *job, struct wgd_worker *ww,
 
 		atomic_fetch_add(&job->done, got);
 		/* Lcores sharing a CPU: let the one holding the rest run. */
-		if (got == 0 && job->yield)
-			sched_yield();
+		if (got == 0)
+			dp_mw_idle(job);
 	}
 	wk->dp_cyc += rte_rdtsc() - t1;
 	wk->bursts += DP_SPREAD_BURSTS;
@@ -1627,22 +1643,13 @@ dp_mw_spread_main(void *arg)
 	struct wgd_worker *ww;
 	struct dp_wk *wk;
 	uint64_t start;
+	int j = dp_mw_join(job);
 
-	for (w = 0; w < job->nw; w++)
-		if (wgd.workers[w].lcore_id == rte_lcore_id())
-			break;
-	if (w == job->nw)
+	if (j < 0)
 		return 0;
+	w = (unsigned int)j;
 	ww = &wgd.workers[w];
 	wk = &dp_wks[w];
-	memset(wk, 0, sizeof(*wk));
-	atomic_fetch_add(&job->ready, 1);
-	while (atomic_load(&job->ready) < job->nw) {
-		if (job->yield)
-			sched_yield();
-		else
-			rte_pause();
-	}
 	if (w != 0) {
 		dp_spread_help(job, ww, wk);
 		return 0;
