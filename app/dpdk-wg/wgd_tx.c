@@ -199,9 +199,9 @@ tx_copy(const struct wgd_path *path, struct rte_mbuf *m)
 }
 
 /*
- * What the timers and the UAPI's tx_bytes need of a peer's sending, once
- * per run of its packets in a burst: these words are shared by every
- * lcore sending for the peer, and a write per packet would bounce them.
+ * What the timers and the UAPI's tx_bytes need of a peer's sending, in
+ * this lcore's line of the peer (struct wgd_peer_lcore), once per run of
+ * its packets in a burst rather than per packet.
  */
 static void
 peer_tx_account(struct wgd_peer *p, unsigned int lslot, uint64_t wire_bytes,

@@ -113,9 +113,9 @@ path_account(struct wgd_worker *w, struct wgd_peer *p, int slot,
 }
 
 /*
- * What the timers and the UAPI's rx_bytes need of a peer's receiving,
- * written once per run of its packets in a burst (as on encap): these
- * words are shared by every lcore receiving for the peer.
+ * What the timers and the UAPI's rx_bytes need of a peer's receiving, in
+ * this lcore's line of the peer (struct wgd_peer_lcore), written once per
+ * run of its packets in a burst (as on encap) rather than per packet.
  */
 struct rx_run {
 	struct wgd_peer *peer;
