@@ -250,9 +250,22 @@ fi
 
 # ------------------------------------------------------------ wireguard-go
 
-# Foreground, so that $! is wireguard-go itself (ip netns exec execs it).
+# Crossed initiations: wireguard-go runs one handshake worker per CPU, and
+# its ConsumeMessageResponse checks the handshake state under a read lock
+# and writes it later under a write lock without checking again. When our
+# initiation and our response reach two workers at once, the initiation can
+# be consumed and answered in between: the response's keypair is then
+# installed with no index entry, so wireguard-go sends under it but drops
+# all we send back until its own keepalive timer rekeys (15 s; CI saw it).
+# The kernel re-checks under the write lock. One CPU means one worker,
+# which takes the two messages in the order they arrive, as the kernel does.
+wggo_cpus=()
+[ "$scenario" = crossed-initiations ] && wggo_cpus=(taskset -c 0)
+
+# Foreground, so that $! is wireguard-go itself (taskset and ip netns exec
+# exec it).
 WG_PROCESS_FOREGROUND=1 LOG_LEVEL=debug \
-	ip netns exec "$ns_b" wireguard-go -f "$wg_if" \
+	"${wggo_cpus[@]}" ip netns exec "$ns_b" wireguard-go -f "$wg_if" \
 	>"$work/wireguard-go.log" 2>&1 &
 wggo_pid=$!
 for _ in $(seq 100); do
