@@ -16,7 +16,7 @@
 #  1. wan0 cut by 100 % loss both ways (nftables in wireguard-go's
 #     namespace) for 5 s during a 16-s iperf3 TCP stream: data moves to
 #     lte0 with no gap in the transfer over 1 s; restored, data is back on
-#     wan0 (goal FailbackHold + 2 s; checked at + 5 s, see below).
+#     wan0 within FailbackHold + 2 s (see below).
 #  2. The same, wan0 cut by taking its link down: $DTS_VETH_G down in
 #     wireguard-go's namespace, so dpdk-wg's port loses carrier and what
 #     it sends there goes nowhere; then up again.
@@ -31,10 +31,11 @@
 #     the timeline (cuts, restores, switches). DTS_FLAP=link flaps the
 #     link instead of the loss.
 #
-# On the failback bound: the goal is FailbackHold + 2 s; on a 2-core
-# machine where iperf3, wireguard-go and dpdk-wg share the CPUs the
-# probes' answers can lag, so it is checked at FailbackHold + 5 s (the
-# figure is in the log), as multipath.sh did before this moved here.
+# On the failback bound, FailbackHold + 2 s: on this bed wireguard-go's
+# UDP socket overflows under the iperf3 stream (about 15 % of what it
+# receives is dropped), probes included. When one lost probe took a path
+# down, the hold restarted in about a third of the runs (failback 5.1 to
+# 6.7 s); three in a row are needed now, and failback takes 3.1-3.7 s.
 
 # shellcheck source=SCRIPTDIR/lib.sh disable=SC2119
 . "$(dirname "$0")/lib.sh" || exit 1
@@ -42,7 +43,7 @@ dts_init "$@"
 command -v nft >/dev/null || dts_skip "nft not found"
 
 FO_HOLD=3                         # FailbackHold, s
-FO_SLACK=5                        # failback bound: FailbackHold + this
+FO_SLACK=2                        # failback bound: FailbackHold + this
 FO_FLAP_SECS=${DTS_FLAP_SECS:-15}
 FO_FLAP=${DTS_FLAP:-loss}         # loss | link
 

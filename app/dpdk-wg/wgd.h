@@ -91,6 +91,9 @@ struct wgd_uplink {
 };
 
 #define WGD_MAX_PATHS 8
+/** Failover probes lost in a row that take a path down (and restart its
+ * FailbackHold); fewer are loss, not an outage. */
+#define WGD_PROBES_LOST_DOWN 3
 #define WGD_ARRIVALS 1024          /**< duplicate mode: first-arrival times */
 
 /** One way to a peer: an uplink, our address on it, an endpoint. */
@@ -248,13 +251,14 @@ struct wgd_peer {
 		uint64_t unanswered_ns;       /**< data sent, nothing back since */
 		uint64_t up_since_ns;         /**< live since; 0: not live */
 		uint64_t hold_until_ns;       /**< not preferred before */
-		uint64_t probe_sent_ns;       /**< unanswered probe, or 0 */
+		unsigned int probes_lost;     /**< probes in a row unanswered */
 		unsigned int failures;        /**< died while active */
 	} health[WGD_MAX_PATHS];
 	int active;                           /**< failover: data path, -1 */
 	uint64_t active_since_ns;
 	uint64_t next_probe_ns;
-	unsigned int probe_rr;
+	unsigned int probe_rr;                /**< next path in turn */
+	unsigned int probe_turns;             /**< probes sent */
 	int probe_slot;                       /**< probe being sent, or -1 */
 	/** The path the last initiation went out on, if it was a probe;
 	 * else -1: its response proves that path. */
@@ -498,6 +502,8 @@ void wgd_paths_tick(void);
  * the path the probe it answers went out on. */
 void wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 		    const struct wg_endpoint *src);
+/** A new initiation replaces the probe in flight: that probe is lost. */
+void wgd_path_probe_superseded(struct wgd_peer *p);
 /** Print a peer's paths (stats table). */
 void wgd_paths_print(struct wgd_peer *p);
 /** Set an uplink down or up by hand (its paths die or come back). */

@@ -90,6 +90,8 @@ hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
 	struct rte_mbuf *m;
 
 	(void)arg;
+	/* Every initiation replaces the one before, a probe's too. */
+	wgd_path_probe_superseded(p);
 	if (ps == NULL || ps->nb_tx == 0) {
 		/* Sent when the next hop resolves; the retransmit timer
 		 * covers it if it never does. */
@@ -99,7 +101,6 @@ hook_send_handshake(void *arg, struct wg_peer *core, const void *msg,
 		return;
 	}
 	/* A failover probe proves one path. */
-	p->probe_last = -1;
 	if (p->probe_slot >= 0) {
 		const struct wgd_path *path = &ps->path[p->probe_slot];
 

@@ -204,7 +204,7 @@ health_forget(struct wgd_path_health *h)
 	h->last_rx_ns = 0;
 	h->up_since_ns = 0;
 	h->unanswered_ns = 0;
-	h->probe_sent_ns = 0;
+	h->probes_lost = 0;
 }
 
 static uint64_t
@@ -360,7 +360,7 @@ wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 
 	if (i >= 0) {
 		p->health[i].last_rx_ns = real_ns();
-		p->health[i].probe_sent_ns = 0;
+		p->health[i].probes_lost = 0;
 	}
 	/* The peer answers to where it last heard from us, which data on
 	 * another path keeps moving: the answer to a probe proves the path
@@ -370,18 +370,19 @@ wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 	p->probe_last = -1;
 	if (i >= 0 && (unsigned int)i < p->nb_cand) {
 		p->health[i].last_rx_ns = real_ns();
-		p->health[i].probe_sent_ns = 0;
+		p->health[i].probes_lost = 0;
 	}
 }
 
-/* How long a probe may go unanswered before its path counts as down:
- * a handshake's round trip, with room for a loaded peer. */
-static uint64_t
-probe_timeout(const struct wgd_peer *p)
+void
+wgd_path_probe_superseded(struct wgd_peer *p)
 {
-	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
+	int i = p->probe_last;
 
-	return RTE_MIN(interval / 2, (uint64_t)WG_NS_PER_SEC);
+	/* Its answer, if one still came, would be refused: lost. */
+	p->probe_last = -1;
+	if (i >= 0 && (unsigned int)i < p->nb_cand)
+		p->health[i].probes_lost++;
 }
 
 /* Packets received and data packets sent on slot i, over the lcores:
@@ -421,19 +422,19 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 		if (rx != h->rx_pkts) {
 			h->last_rx_ns = now;
 			h->unanswered_ns = 0;
-			h->probe_sent_ns = 0;
+			h->probes_lost = 0;
 		} else if (tx != h->tx_pkts && h->unanswered_ns == 0) {
 			h->unanswered_ns = now;
 		}
 		h->rx_pkts = rx;
 		h->tx_pkts = tx;
-		/* An unanswered probe: the path is down now, however
+		/* Probes lost in a row: the path is down now, however
 		 * recently it answered before, so that a short outage
-		 * restarts its FailbackHold. */
-		if (h->probe_sent_ns != 0 &&
-		    now - h->probe_sent_ns > probe_timeout(p)) {
-			WGD_LOG(DEBUG, "peer %u: path %u: probe unanswered",
-				p->id, i);
+		 * restarts its FailbackHold. One lost probe is not an
+		 * outage: a peer under load drops handshakes too. */
+		if (h->probes_lost >= WGD_PROBES_LOST_DOWN) {
+			WGD_LOG(DEBUG, "peer %u: path %u: %u probes lost",
+				p->id, i, h->probes_lost);
 			health_forget(h);
 		}
 		if ((int)i == p->active)
@@ -462,12 +463,8 @@ switch_active(struct wgd_peer *p, int to, uint64_t now)
 }
 
 static void
-probe_send(struct wgd_peer *p, int i, uint64_t now)
+probe_send(struct wgd_peer *p, int i)
 {
-	struct wgd_path_health *h = &p->health[i];
-
-	if (h->probe_sent_ns == 0)
-		h->probe_sent_ns = now;
 	WGD_LOG(DEBUG, "peer %u: path %u: probe", p->id, i);
 	p->probe_slot = i;
 	wg_peer_send_probe(p->core);
@@ -487,37 +484,52 @@ failback_candidate(const struct wgd_peer *p, const struct wgd_pathset *ps)
 	return best;
 }
 
+/* The next path in turn for a probe: not the active one, nor skip, and
+ * one that can be sent on; -1 if there is none. */
+static int
+probe_other(struct wgd_peer *p, const struct wgd_pathset *ps, int skip)
+{
+	for (unsigned int n = 0; n < ps->nb_paths; n++) {
+		int i = (int)(p->probe_rr++ % ps->nb_paths);
+
+		if (i != p->active && i != skip && ps->path[i].resolved)
+			return i;
+	}
+	return -1;
+}
+
 /*
- * Probes are handshakes sent over one path, one at a time (a new
- * initiation replaces the one in flight, whose answer would then be
- * refused). A path data may go back to is asked four times per interval,
- * so that an outage shorter than FailbackHold is seen and restarts it;
- * the others take turns once per interval, twice while down.
+ * Probes are handshakes sent over one path, one at a time: a new
+ * initiation replaces the one in flight, whose probe is then lost. A
+ * path data may go back to is asked four times per interval, so that
+ * an outage shorter than FailbackHold loses WGD_PROBES_LOST_DOWN probes
+ * in a row and restarts it; every fourth turn goes to the other paths,
+ * if there are any. Without such a path, the others take turns once per
+ * interval, twice while down.
  */
 static void
 probe_next(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 {
 	uint64_t interval = (uint64_t)p->conf->probe_interval_ms * WG_NS_PER_MS;
 	int cand = failback_candidate(p, ps);
+	int i;
 
 	if (now < p->next_probe_ns)
 		return;
-	if (cand >= 0 && p->probe_rr++ % 4 != 3) {
+	if (cand >= 0) {
+		i = p->probe_turns++ % 4 == 3 ? probe_other(p, ps, cand) : -1;
 		p->next_probe_ns = now + interval / 4;
-		probe_send(p, cand, now);
+		probe_send(p, i >= 0 ? i : cand);
 		return;
 	}
-	p->next_probe_ns = now + interval;
-	for (unsigned int n = 0; n < ps->nb_paths; n++) {
-		int i = (int)(p->probe_rr++ % ps->nb_paths);
-
-		if (i == p->active || !ps->path[i].resolved)
-			continue;
-		if (p->health[i].up_since_ns == 0)
-			p->next_probe_ns = now + interval / 2;
-		probe_send(p, i, now);
+	i = probe_other(p, ps, -1);
+	if (i < 0) {
+		p->next_probe_ns = now + interval;
 		return;
 	}
+	p->next_probe_ns = now + (p->health[i].up_since_ns == 0 ?
+				  interval / 2 : interval);
+	probe_send(p, i);
 }
 
 static void
