@@ -258,7 +258,7 @@ struct wgd_peer {
 	uint64_t active_since_ns;
 	uint64_t next_probe_ns;
 	unsigned int probe_rr;                /**< next path in turn */
-	unsigned int probe_turns;             /**< probes sent */
+	unsigned int probe_turns;             /**< turns with a failback path */
 	int probe_slot;                       /**< probe being sent, or -1 */
 	/** The path the last initiation went out on, if it was a probe;
 	 * else -1: its response proves that path. */
@@ -504,6 +504,8 @@ void wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 		    const struct wg_endpoint *src);
 /** A new initiation replaces the probe in flight: that probe is lost. */
 void wgd_path_probe_superseded(struct wgd_peer *p);
+/** Slot i takes a new path: its liveness, failures, hold and probe go. */
+void wgd_path_health_reset(struct wgd_peer *p, unsigned int i);
 /** Print a peer's paths (stats table). */
 void wgd_paths_print(struct wgd_peer *p);
 /** Set an uplink down or up by hand (its paths die or come back). */

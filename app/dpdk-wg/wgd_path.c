@@ -77,6 +77,20 @@ cand_find(const struct wgd_peer *p, uint16_t uplink,
 	return -1;
 }
 
+void
+wgd_path_health_reset(struct wgd_peer *p, unsigned int i)
+{
+	struct wgd_path_health *h = &p->health[i];
+	uint64_t rx = h->rx_pkts, tx = h->tx_pkts;
+
+	memset(h, 0, sizeof(*h));
+	/* The slot's stats go on counting: a change from here is news. */
+	h->rx_pkts = rx;
+	h->tx_pkts = tx;
+	if (p->probe_last == (int)i)
+		p->probe_last = -1;
+}
+
 /* A path the peer was seen on: a new slot, or the oldest learnt one's
  * when all are taken (configured paths are never pushed out). */
 static int
@@ -89,12 +103,14 @@ cand_learn(struct wgd_peer *p, uint16_t uplink, const struct wg_endpoint *ep)
 		return i;
 	if (p->nb_cand < WGD_MAX_PATHS) {
 		cand_set(&p->cand[p->nb_cand], uplink, ep, true);
+		wgd_path_health_reset(p, p->nb_cand);
 		return (int)p->nb_cand++;
 	}
 	for (unsigned int n = 0; n < WGD_MAX_PATHS; n++) {
 		i = (int)(next_victim++ % WGD_MAX_PATHS);
 		if (p->cand[i].learnt) {
 			cand_set(&p->cand[i], uplink, ep, true);
+			wgd_path_health_reset(p, (unsigned int)i);
 			return i;
 		}
 	}
@@ -378,11 +394,22 @@ void
 wgd_path_probe_superseded(struct wgd_peer *p)
 {
 	int i = p->probe_last;
+	struct wgd_path_health *h;
 
 	/* Its answer, if one still came, would be refused: lost. */
 	p->probe_last = -1;
-	if (i >= 0 && (unsigned int)i < p->nb_cand)
-		p->health[i].probes_lost++;
+	if (i < 0 || (unsigned int)i >= p->nb_cand)
+		return;
+	h = &p->health[i];
+	/* Down now, however recently it answered before, so that a short
+	 * outage restarts its FailbackHold; acted on at once, before an
+	 * answer to the next probe can clear the count. Fewer lost probes
+	 * are loss, not an outage: a peer under load drops handshakes too. */
+	if (++h->probes_lost >= WGD_PROBES_LOST_DOWN) {
+		WGD_LOG(DEBUG, "peer %u: path %d: %u probes lost", p->id, i,
+			h->probes_lost);
+		health_forget(h);
+	}
 }
 
 /* Packets received and data packets sent on slot i, over the lcores:
@@ -428,15 +455,6 @@ health_update(struct wgd_peer *p, const struct wgd_pathset *ps, uint64_t now)
 		}
 		h->rx_pkts = rx;
 		h->tx_pkts = tx;
-		/* Probes lost in a row: the path is down now, however
-		 * recently it answered before, so that a short outage
-		 * restarts its FailbackHold. One lost probe is not an
-		 * outage: a peer under load drops handshakes too. */
-		if (h->probes_lost >= WGD_PROBES_LOST_DOWN) {
-			WGD_LOG(DEBUG, "peer %u: path %u: %u probes lost",
-				p->id, i, h->probes_lost);
-			health_forget(h);
-		}
 		if ((int)i == p->active)
 			live = h->last_rx_ns != 0 && (h->unanswered_ns == 0 ||
 				now - h->unanswered_ns < interval * 3 / 10);
@@ -559,12 +577,14 @@ failover_tick(struct wgd_peer *p, uint64_t now)
 		}
 	}
 
-	/* Failback: a preferred path that has answered for FailbackHold. */
+	/* Failback: a preferred path that has answered for FailbackHold,
+	 * and whose last probe was answered too. */
 	best = best_path(p, ps, -1, now);
 	if (best >= 0 && best != p->active &&
 	    (p->active < 0 || path_priority(&ps->path[best]) <
 			      path_priority(&ps->path[p->active])) &&
-	    now - p->health[best].up_since_ns >= hold)
+	    now - p->health[best].up_since_ns >= hold &&
+	    p->health[best].probes_lost == 0)
 		switch_active(p, best, now);
 
 	probe_next(p, ps, now);

@@ -304,7 +304,8 @@ wgd_peer_set_conf(struct wgd_peer *p, struct wg_conf_peer *conf,
 		/* The configured paths are new; learnt ones are relearnt
 		 * from the next packet. */
 		memset(p->cand, 0, sizeof(p->cand));
-		memset(p->health, 0, sizeof(p->health));
+		for (unsigned int i = 0; i < WGD_MAX_PATHS; i++)
+			wgd_path_health_reset(p, i);
 		p->nb_cand = 0;
 		p->active = -1;
 		p->uplink_hint = -1;

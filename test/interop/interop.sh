@@ -75,7 +75,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (network namespaces)"
 	exit $SKIP
 fi
-for tool in wireguard-go wg ip ping; do
+for tool in wireguard-go wg ip ping taskset; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		echo "SKIP: $tool not found"
 		exit $SKIP
@@ -257,10 +257,14 @@ fi
 # be consumed and answered in between: the response's keypair is then
 # installed with no index entry, so wireguard-go sends under it but drops
 # all we send back until its own keepalive timer rekeys (15 s; CI saw it).
-# The kernel re-checks under the write lock. One CPU means one worker,
-# which takes the two messages in the order they arrive, as the kernel does.
+# The kernel re-checks under the write lock. One CPU (the first we may
+# use) means one worker, which takes the two messages in the order they
+# arrive, as the kernel does.
 wggo_cpus=()
-[ "$scenario" = crossed-initiations ] && wggo_cpus=(taskset -c 0)
+if [ "$scenario" = crossed-initiations ]; then
+	cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
+	wggo_cpus=(taskset -c "$cpu")
+fi
 
 # Foreground, so that $! is wireguard-go itself (taskset and ip netns exec
 # exec it).
