@@ -102,8 +102,9 @@ cand_learn(struct wgd_peer *p, uint16_t uplink, const struct wg_endpoint *ep)
 	if (i >= 0)
 		return i;
 	if (p->nb_cand < WGD_MAX_PATHS) {
+		/* A free slot's health is clean: zeroed with the peer, or
+		 * reset with the rest when the configured paths change. */
 		cand_set(&p->cand[p->nb_cand], uplink, ep, true);
-		wgd_path_health_reset(p, p->nb_cand);
 		return (int)p->nb_cand++;
 	}
 	for (unsigned int n = 0; n < WGD_MAX_PATHS; n++) {
@@ -368,26 +369,29 @@ wgd_paths_keepalive(void)
 	}
 }
 
+/* Slot i (or none, -1) answered: heard from now, no probe lost. */
+static void
+path_answered(struct wgd_peer *p, int i)
+{
+	if (i < 0 || (unsigned int)i >= p->nb_cand)
+		return;
+	p->health[i].last_rx_ns = real_ns();
+	p->health[i].probes_lost = 0;
+}
+
 void
 wgd_path_heard(struct wgd_peer *p, uint16_t uplink,
 	       const struct wg_endpoint *src)
 {
-	int i = cand_find(p, uplink, src);
+	int probed = p->probe_last;
 
-	if (i >= 0) {
-		p->health[i].last_rx_ns = real_ns();
-		p->health[i].probes_lost = 0;
-	}
+	path_answered(p, cand_find(p, uplink, src));
 	/* The peer answers to where it last heard from us, which data on
 	 * another path keeps moving: the answer to a probe proves the path
 	 * the probe went out on, whichever path brings it back. Only our
 	 * last initiation can be answered (a new one replaces it). */
-	i = p->probe_last;
 	p->probe_last = -1;
-	if (i >= 0 && (unsigned int)i < p->nb_cand) {
-		p->health[i].last_rx_ns = real_ns();
-		p->health[i].probes_lost = 0;
-	}
+	path_answered(p, probed);
 }
 
 void
